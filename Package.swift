@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Quill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Quill", targets: ["Quill"]),
+        .library(name: "QuillLanguage", targets: ["QuillLanguage"]),
+        .executable(name: "quill", targets: ["quill"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The DSL: lexer, parser, compiler, VM, core library. Knows nothing of LLMs.
+        .target(name: "QuillLanguage"),
+        // The embedding façade.
+        .target(name: "Quill", dependencies: ["QuillLanguage"]),
+        .executableTarget(
+            name: "quill",
+            dependencies: ["Quill", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill"]),
+    ]
+)

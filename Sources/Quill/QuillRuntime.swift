@@ -1,0 +1,96 @@
+@_exported import QuillLanguage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The embedding API: one Quill runtime with its own globals, modules and output.
+///
+/// ```swift
+/// let quill = QuillRuntime()
+/// quill.output = { print($0, terminator: "") }
+/// try quill.run(source: "print(1 + 2)", name: "demo")
+/// ```
+/// A runtime is used from one thread at a time; separate runtimes are independent.
+public final class QuillRuntime {
+    public struct Configuration {
+        /// Arguments the script sees as `args`.
+        public var arguments: [String] = []
+        /// Directories searched by `import "name"` before the standard library.
+        public var modulePaths: [String]? = nil
+        /// Stop scripts after this many loop iterations and calls (nil: no limit).
+        public var stepLimit: Int? = nil
+        public init() {}
+    }
+
+    public let vm: VM
+
+    public init(configuration: Configuration = Configuration()) {
+        vm = VM(moduleLoader: ModuleLoader(searchPaths: configuration.modulePaths))
+        vm.scriptArguments = configuration.arguments
+        vm.instructionLimit = configuration.stepLimit
+    }
+
+    /// Where `print` writes.
+    public var output: (String) -> Void {
+        get { vm.output }
+        set { vm.output = newValue }
+    }
+
+    /// Parses, compiles and runs a script; returns its module (top-level bindings).
+    @discardableResult
+    public func run(source: String, name: String = "<script>") throws -> Module {
+        try vm.run(source: source, name: name)
+    }
+
+    /// Reads and runs a script file.
+    @discardableResult
+    public func run(file path: String) throws -> Module {
+        let source = try FileIO.readText(path)
+        return try vm.run(source: source, name: path)
+    }
+
+    /// Checks a script for compile errors without running it.
+    public func check(source: String, name: String) throws {
+        let file = SourceFile(name: name, text: source)
+        _ = try vm.compile(file, into: Module(name: name, file: file))
+    }
+
+    /// Registers a Swift function callable from scripts as a global.
+    public func register(_ name: String, parameters: [String] = [], required: Int? = nil,
+                         _ body: @escaping NativeFunction.Body) {
+        vm.defineGlobal(name, .native(NativeFunction(name, parameters, required: required, body: body)))
+    }
+
+    /// Calls a Quill function value from Swift.
+    public func call(_ function: Value, _ arguments: [Value]) throws -> Value {
+        try vm.call(function, arguments)
+    }
+}
+
+/// Runs a closure on a thread with a large stack, so deeply nested scripts reach Quill's own
+/// depth limits (clear errors) long before the host's stack runs out.
+public func withLargeStack<T>(bytes: Int = 512 << 20, _ body: @escaping () -> T) -> T {
+    final class Box { var body: (() -> T)?; var result: T? }
+    let box = Box()
+    box.body = body
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    pthread_attr_setstacksize(&attributes, bytes)
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(box).toOpaque()
+    let started = pthread_create(&thread, &attributes, { raw in
+        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+        box.result = box.body?()
+        return nil
+    }, context)
+    pthread_attr_destroy(&attributes)
+    if started != 0 {
+        Unmanaged<Box>.fromOpaque(context).release()
+        return body()
+    }
+    pthread_join(thread, nil)
+    return box.result!
+}

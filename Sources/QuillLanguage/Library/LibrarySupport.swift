@@ -1,0 +1,31 @@
+/// Small helpers shared by the core library's files.
+extension Value {
+    /// The type name with an article for messages: "an int", "a string", "nil".
+    var typeWithArticle: String {
+        let name = typeName
+        if name == "nil" { return "nil" }
+        return ("aeiou".contains(name.first ?? "x") ? "an " : "a ") + name
+    }
+
+    /// Checks that a value can be a map key (string, int or bool).
+    static func checkKey(_ key: Value) throws {
+        guard key.isValidKey else {
+            throw QuillError.type("map keys must be strings, ints or bools, not \(key.typeName)")
+        }
+    }
+}
+
+enum LibrarySupport {
+    /// The items of anything a `for` loop can walk that the library accepts as a sequence:
+    /// a list (its items), a range (its ints), a map (its keys) or a string (its characters).
+    static func items(of value: Value, function: String, argument: String) throws -> [Value] {
+        switch value {
+        case .list(let l): return l.items
+        case .map(let m): return m.entries.map(\.key)
+        case .string(let s): return s.characters.map { .str(String($0)) }
+        case .object(let o as RangeObject): return o.values()
+        default:
+            throw QuillError.type("\(function)() argument '\(argument)' must be a list, range, map or string, not \(value.typeName)")
+        }
+    }
+}

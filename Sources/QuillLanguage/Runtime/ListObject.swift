@@ -1,0 +1,12 @@
+/// A mutable list of values. Lists are shared by reference, like Python's.
+public final class ListObject {
+    public var items: [Value]
+
+    @inlinable public init(_ items: [Value] = []) { self.items = items }
+
+    /// Resolves a possibly negative index (from the end) to a valid position, or nil.
+    @inline(__always) public func position(_ index: Int) -> Int? {
+        let i = index < 0 ? index + items.count : index
+        return i >= 0 && i < items.count ? i : nil
+    }
+}

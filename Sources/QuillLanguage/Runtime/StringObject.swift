@@ -1,0 +1,25 @@
+/// An immutable Unicode string on the heap.
+///
+/// Quill indexes strings by character (extended grapheme cluster). Swift's String is not
+/// randomly indexable, so the first index operation builds an array of characters and keeps it.
+public final class StringObject {
+    public let value: String
+    private var characterCache: [Character]?
+
+    @inlinable public init(_ value: String) { self.value = value }
+
+    /// The characters, computed once on first use.
+    public var characters: [Character] {
+        if let c = characterCache { return c }
+        let c = Array(value)
+        characterCache = c
+        return c
+    }
+
+    /// The number of characters. ASCII strings answer from the UTF-8 count without a scan.
+    public var count: Int {
+        if let c = characterCache { return c.count }
+        if value.utf8.allSatisfy({ $0 < 0x80 }) { return value.utf8.count }
+        return characters.count
+    }
+}

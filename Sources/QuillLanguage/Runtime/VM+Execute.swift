@@ -1,0 +1,360 @@
+/// The dispatch loop. Hot state (pc, registers, code, constants) lives in locals; it is written
+/// back to the frame only around calls and errors.
+extension VM {
+    /// Runs from the current top frame until the frame `entry` returns.
+    func execute(entryFrame entry: Int) throws -> Value {
+        while true {
+            do {
+                return try dispatch()
+            } catch let exit as ExitRequest {
+                throw exit
+            } catch {
+                let object = errorObject(for: error)
+                // Only handlers installed by this run may catch; older ones belong to an outer run.
+                guard let h = handlers.last, h.frameIndex >= entry else { throw RuntimeError(object) }
+                handlers.removeLast()
+                unwindFrames(to: h.frameIndex + 1)
+                closeUpvalues(from: h.errorSlot)
+                stack[h.errorSlot] = .error(object)
+                frames[h.frameIndex].pc = h.catchPC
+            }
+        }
+    }
+
+    // The loop is long by nature: one case per opcode, fast paths inline.
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    func dispatch() throws -> Value {
+        var frame = frames + (frameCount - 1)
+        unowned(unsafe) var closure = frame.pointee.closure
+        unowned(unsafe) var proto = closure.proto
+        var code = UnsafePointer(proto.codePointer)
+        var k = UnsafePointer(proto.constantPointer)
+        var globals = proto.module.slots
+        var pc = frame.pointee.pc
+        var base = frame.pointee.base
+        var regs = stack + base
+
+        /// Reloads the locals after the current frame changed.
+        @inline(__always) func load() {
+            frame = frames + (frameCount - 1)
+            closure = frame.pointee.closure
+            proto = closure.proto
+            code = UnsafePointer(proto.codePointer)
+            k = UnsafePointer(proto.constantPointer)
+            globals = proto.module.slots
+            pc = frame.pointee.pc
+            base = frame.pointee.base
+            regs = stack + base
+        }
+
+        do {
+            while true {
+                let ins = code[pc]
+                pc += 1
+                let a = Int(ins.a)
+                switch ins.op {
+                case .move:
+                    regs[a] = regs[Int(ins.b)]
+                case .loadConst:
+                    regs[a] = k[Int(ins.c)]
+                case .loadNil:
+                    regs[a] = .nil
+                case .loadBool:
+                    regs[a] = .bool(ins.b != 0)
+                case .loadInt:
+                    regs[a] = .int(Int(ins.c))
+                case .getUpvalue:
+                    regs[a] = closure.upvalues[Int(ins.b)].pointer.pointee
+                case .setUpvalue:
+                    closure.upvalues[Int(ins.b)].pointer.pointee = regs[a]
+                case .getGlobal:
+                    regs[a] = globals[Int(ins.c)]
+                case .setGlobal:
+                    globals[Int(ins.c)] = regs[a]
+
+                case .getMember:
+                    frame.pointee.pc = pc
+                    let v = try member(of: regs[Int(ins.b)], named: k[Int(ins.c)])
+                    regs = stack + base
+                    regs[a] = v
+                case .setMember:
+                    frame.pointee.pc = pc
+                    try setMember(of: regs[a], named: k[Int(ins.b)], to: regs[Int(ins.c)])
+                    regs = stack + base
+                case .getIndex:
+                    let container = regs[Int(ins.b)], index = regs[Int(ins.c)]
+                    if case .list(let l) = container, case .int(let i) = index, i >= 0, i < l.items.count {
+                        regs[a] = l.items[i]
+                    } else {
+                        let v = try self.index(container, index)
+                        regs = stack + base
+                        regs[a] = v
+                    }
+                case .setIndex:
+                    if case .list(let l) = regs[a], case .int(let i) = regs[Int(ins.b)], i >= 0, i < l.items.count {
+                        l.items[i] = regs[Int(ins.c)]
+                    } else {
+                        try setIndex(regs[a], regs[Int(ins.b)], to: regs[Int(ins.c)])
+                    }
+                case .slice:
+                    let c = Int(ins.c)
+                    regs[a] = try slice(regs[Int(ins.b)], regs[c], regs[c + 1])
+                case .newList:
+                    let b = Int(ins.b), n = Int(ins.c)
+                    regs[a] = .list(ListObject(Array(UnsafeBufferPointer(start: regs + b, count: n))))
+                case .newMap:
+                    let b = Int(ins.b), n = Int(ins.c)
+                    let m = MapObject()
+                    for i in 0..<n {
+                        let key = regs[b + 2 * i]
+                        guard key.isValidKey else { throw Self.keyTypeError(key) }
+                        m[key] = regs[b + 2 * i + 1]
+                    }
+                    regs[a] = .map(m)
+
+                case .add:
+                    if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
+                        let (r, o) = x.addingReportingOverflow(y)
+                        if o { throw Value.overflow("+") }
+                        regs[a] = .int(r)
+                    } else if case .float(let x) = regs[Int(ins.b)], case .float(let y) = regs[Int(ins.c)] {
+                        regs[a] = .float(x + y)
+                    } else {
+                        regs[a] = try Value.add(regs[Int(ins.b)], regs[Int(ins.c)])
+                    }
+                case .subtract:
+                    if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
+                        let (r, o) = x.subtractingReportingOverflow(y)
+                        if o { throw Value.overflow("-") }
+                        regs[a] = .int(r)
+                    } else {
+                        regs[a] = try Value.subtract(regs[Int(ins.b)], regs[Int(ins.c)])
+                    }
+                case .multiply:
+                    if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
+                        let (r, o) = x.multipliedReportingOverflow(by: y)
+                        if o { throw Value.overflow("*") }
+                        regs[a] = .int(r)
+                    } else {
+                        regs[a] = try Value.multiply(regs[Int(ins.b)], regs[Int(ins.c)])
+                    }
+                case .divide:
+                    regs[a] = try Value.divide(regs[Int(ins.b)], regs[Int(ins.c)])
+                case .floorDivide:
+                    regs[a] = try Value.floorDivide(regs[Int(ins.b)], regs[Int(ins.c)])
+                case .modulo:
+                    if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)], y > 0 {
+                        let r = x % y
+                        regs[a] = .int(r < 0 ? r + y : r)
+                    } else {
+                        regs[a] = try Value.modulo(regs[Int(ins.b)], regs[Int(ins.c)])
+                    }
+                case .power:
+                    regs[a] = try Value.power(regs[Int(ins.b)], regs[Int(ins.c)])
+                case .addInt:
+                    if case .int(let x) = regs[Int(ins.b)] {
+                        let (r, o) = x.addingReportingOverflow(Int(ins.c))
+                        if o { throw Value.overflow(ins.c < 0 ? "-" : "+") }
+                        regs[a] = .int(r)
+                    } else {
+                        regs[a] = try Value.add(regs[Int(ins.b)], .int(Int(ins.c)))
+                    }
+                case .equal:
+                    if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
+                        regs[a] = .bool(x == y)
+                    } else {
+                        regs[a] = .bool(regs[Int(ins.b)] == regs[Int(ins.c)])
+                    }
+                case .notEqual:
+                    regs[a] = .bool(regs[Int(ins.b)] != regs[Int(ins.c)])
+                case .less:
+                    if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
+                        regs[a] = .bool(x < y)
+                    } else {
+                        regs[a] = .bool(try Value.less(regs[Int(ins.b)], regs[Int(ins.c)]))
+                    }
+                case .lessEqual:
+                    regs[a] = .bool(try Value.lessEqual(regs[Int(ins.b)], regs[Int(ins.c)]))
+                case .contains:
+                    regs[a] = .bool(try Value.contains(regs[Int(ins.b)], in: regs[Int(ins.c)]))
+                case .not:
+                    regs[a] = .bool(!regs[Int(ins.b)].isTruthy)
+                case .negate:
+                    regs[a] = try Value.negate(regs[Int(ins.b)])
+
+                case .jump:
+                    pc += Int(ins.c)
+                    if ins.c < 0 { try countStep() }
+                case .jumpIfFalse:
+                    if !regs[a].isTruthy { pc += Int(ins.c) }
+                case .jumpIfTrue:
+                    if regs[a].isTruthy { pc += Int(ins.c) }
+                case .jumpIfNotNil:
+                    if !regs[a].isNil { pc += Int(ins.c) }
+                case .jumpUnlessLess:
+                    if case .int(let x) = regs[a], case .int(let y) = regs[Int(ins.b)] {
+                        if !(x < y) { pc += Int(ins.c) }
+                    } else if try !Value.less(regs[a], regs[Int(ins.b)]) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessLessEqual:
+                    if case .int(let x) = regs[a], case .int(let y) = regs[Int(ins.b)] {
+                        if !(x <= y) { pc += Int(ins.c) }
+                    } else if try !Value.lessEqual(regs[a], regs[Int(ins.b)]) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessEqual:
+                    if case .int(let x) = regs[a], case .int(let y) = regs[Int(ins.b)] {
+                        if x != y { pc += Int(ins.c) }
+                    } else if regs[a] != regs[Int(ins.b)] {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessNotEqual:
+                    if case .int(let x) = regs[a], case .int(let y) = regs[Int(ins.b)] {
+                        if x == y { pc += Int(ins.c) }
+                    } else if regs[a] == regs[Int(ins.b)] {
+                        pc += Int(ins.c)
+                    }
+
+                case .call:
+                    let argc = Int(ins.b)
+                    frame.pointee.pc = pc
+                    switch regs[a] {
+                    case .function(let callee):
+                        let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
+                        try enter(callee, base: base + a, argc: argc, names: names, exitsRun: false)
+                        load()
+                    case .native(let f):
+                        let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
+                        nativeTop = base + a + 1 + argc
+                        let result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: names)
+                        regs = stack + base
+                        regs[a] = result
+                    default:
+                        throw QuillError.type("\(regs[a].typeName) value is not callable")
+                    }
+                case .invoke:
+                    let argc = Int(ins.b)
+                    let site = proto.callSites[Int(ins.c)]
+                    frame.pointee.pc = pc
+                    switch try resolveMethod(site, on: regs[a]) {
+                    case .builtin(let method):
+                        nativeTop = base + a + 1 + argc
+                        let result = try callNative(method, receiver: regs[a], at: base + a, argc: argc, names: site.names)
+                        regs = stack + base
+                        regs[a] = result
+                    case .value(let callee):
+                        regs = stack + base
+                        regs[a] = callee
+                        if case .function(let c) = callee {
+                            try enter(c, base: base + a, argc: argc, names: site.names, exitsRun: false)
+                            load()
+                        } else if case .native(let f) = callee {
+                            nativeTop = base + a + 1 + argc
+                            let result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: site.names)
+                            regs = stack + base
+                            regs[a] = result
+                        } else {
+                            throw QuillError.type("'\(site.method)' is a \(callee.typeName), not a function")
+                        }
+                    }
+                case .closure:
+                    let p = proto.prototypes[Int(ins.c)]
+                    var captured: [Upvalue] = []
+                    captured.reserveCapacity(p.upvalues.count)
+                    for d in p.upvalues {
+                        captured.append(d.fromParentRegister ? capture(base + d.index) : closure.upvalues[d.index])
+                    }
+                    regs[a] = .function(Closure(proto: p, upvalues: captured))
+                case .close:
+                    closeUpvalues(from: base + a)
+                case .ret:
+                    let result = ins.b == 0 ? Value.nil : regs[a]
+                    if let last = openUpvalues.last, last.stackIndex >= base { closeUpvalues(from: base) }
+                    if let h = handlers.last, h.frameIndex >= frameCount - 1 { dropHandlers(aboveOrAt: frameCount - 1) }
+                    let exits = frame.pointee.exitsRun
+                    frameCount -= 1
+                    frame.deinitialize(count: 1)
+                    stack[base - 1] = result
+                    if exits { return result }
+                    load()
+
+                case .forPrepare:
+                    try forPrepare(regs + a, variables: Int(ins.b))
+                    regs = stack + base
+                    pc += Int(ins.c)
+                case .forNext:
+                    let more: Bool
+                    if case .int(let step) = regs[a] {
+                        // A range: R[a+1] counts the values left, R[a+2] is the next one.
+                        if case .int(let left) = regs[a + 1], left > 0, case .int(let current) = regs[a + 2] {
+                            regs[a + 3] = .int(current)
+                            regs[a + 1] = .int(left - 1)
+                            regs[a + 2] = .int(current &+ step)
+                            more = true
+                        } else {
+                            more = false
+                        }
+                    } else {
+                        more = try forNext(regs + a, variables: Int(ins.b))
+                        regs = stack + base
+                    }
+                    if more {
+                        pc += Int(ins.c)
+                        try countStep()
+                    }
+
+                case .tryBegin:
+                    handlers.append(Handler(frameIndex: frameCount - 1, catchPC: pc + Int(ins.c), errorSlot: base + a))
+                case .tryEnd:
+                    handlers.removeLast()
+                case .throwError:
+                    throw thrownError(regs[a])
+                case .concat:
+                    let b = Int(ins.b), n = Int(ins.c)
+                    var s = ""
+                    for i in b..<(b + n) {
+                        if case .string(let part) = regs[i] { s += part.value } else { s += regs[i].description }
+                    }
+                    regs[a] = .str(s)
+                case .appendMessage:
+                    guard case .list(let messages) = regs[a] else { break }
+                    let m = MapObject()
+                    m["role"] = k[Int(ins.c)]
+                    m["content"] = .str(regs[Int(ins.b)].description)
+                    messages.items.append(.map(m))
+                case .makePrompt:
+                    guard case .list(let messages) = regs[Int(ins.b)] else { break }
+                    let arguments = MapObject()
+                    for (i, name) in proto.parameters.enumerated() { arguments[name] = regs[i] }
+                    regs[a] = .object(PromptObject(name: proto.name, templateHash: proto.promptHash ?? "",
+                                                   messages: messages, arguments: arguments))
+                case .skipIfGiven:
+                    if frame.pointee.given & (1 << UInt64(a)) != 0 { pc += Int(ins.c) }
+                case .importModule:
+                    frame.pointee.pc = pc
+                    let path = k[Int(ins.c)].stringValue ?? ""
+                    let module = try moduleLoader.load(path, from: proto.file, vm: self)
+                    regs = stack + base
+                    regs[a] = module
+                }
+            }
+        } catch {
+            frame.pointee.pc = pc
+            throw error
+        }
+    }
+
+    /// Counts loop iterations and calls against `instructionLimit`.
+    @inline(__always) func countStep() throws {
+        remainingSteps &-= 1
+        if remainingSteps < 0 {
+            remainingSteps = 0
+            throw QuillError("LimitError", "step limit of \(instructionLimit ?? 0) exceeded")
+        }
+    }
+
+    func dropHandlers(aboveOrAt frameIndex: Int) {
+        while let h = handlers.last, h.frameIndex >= frameIndex { handlers.removeLast() }
+    }
+}

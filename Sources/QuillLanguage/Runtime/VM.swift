@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A call in progress: the closure, where it is in its code, and where its registers start.
+struct CallFrame {
+    var closure: Closure
+    var pc: Int
+    /// Index of register 0 in the VM stack; the callee value sits at `base - 1`.
+    var base: Int
+    /// Bit i set: parameter i was passed (so its default is skipped).
+    var given: UInt64
+    /// Set on the first frame of a nested `run`: returning from it leaves that `run`.
+    var exitsRun: Bool
+}
+
+/// An active `try`: where to go and where to put the error.
+struct Handler {
+    var frameIndex: Int
+    var catchPC: Int
+    /// Absolute stack index of the catch register; upvalues at or above it are closed on unwind.
+    var errorSlot: Int
+}
+
+/// The Quill virtual machine: a register machine that runs compiled functions.
+///
+/// A VM is single-threaded: use each instance from one thread at a time. Separate VMs share
+/// nothing mutable and may run on different threads.
+public final class VM {
+    /// Where `print` writes. Defaults to standard output.
+    public var output: (String) -> Void = { s in
+        fputs(s, stdout)
+    }
+    /// The script's command-line arguments (`args` in scripts).
+    public var scriptArguments: [String] = []
+    /// Resolves and loads `import`ed modules.
+    public var moduleLoader: ModuleLoader
+    /// Maximum depth of nested Quill calls before a StackOverflowError.
+    public var maxCallDepth = 10_000
+    /// If set, the VM stops with a LimitError after this many instructions (used by fuzzing and sandboxes).
+    public var instructionLimit: Int? {
+        didSet { remainingSteps = instructionLimit ?? Int.max }
+    }
+    var remainingSteps = Int.max
+    /// The random generator behind `random`; seeded from the clock unless `random.seed(n)` is called.
+    public var random = SplitMix64(seed: UInt64(truncatingIfNeeded: Int(clock_gettime_nsec_np_portable())))
+
+    // The register stack and the call stack live in raw memory so the dispatch loop pays no
+    // bounds or exclusivity checks; both grow on demand.
+    var stack: UnsafeMutablePointer<Value>
+    var stackCapacity: Int
+    var frames: UnsafeMutablePointer<CallFrame>
+    var frameCount = 0
+    var frameCapacity: Int
+    var handlers: [Handler] = []
+    /// Open upvalues sorted by stack index, innermost last.
+    var openUpvalues: [Upvalue] = []
+    /// How many `run` loops are active on the Swift stack (natives calling back into Quill).
+    var runDepth = 0
+    var builtinTable: [String: Value]?
+    let maxRunDepth = 180
+    /// Top of the used stack for the current native call (registers above it are free).
+    var nativeTop = 0
+
+    public init(moduleLoader: ModuleLoader = ModuleLoader()) {
+        self.moduleLoader = moduleLoader
+        stackCapacity = 1024
+        stack = .allocate(capacity: stackCapacity)
+        stack.initialize(repeating: .nil, count: stackCapacity)
+        frameCapacity = 64
+        frames = .allocate(capacity: frameCapacity)
+    }
+
+    deinit {
+        frames.deinitialize(count: frameCount)
+        frames.deallocate()
+        stack.deinitialize(count: stackCapacity)
+        stack.deallocate()
+    }
+
+    /// Makes sure `count` registers from `from` exist, growing the stack (and moving open upvalues).
+    @inline(__always) func ensureStack(_ top: Int) throws {
+        if top > stackCapacity { try growStack(top) }
+    }
+
+    func growStack(_ top: Int) throws {
+        guard top <= 1 << 24 else {
+            throw QuillError("StackOverflowError", "stack overflow: too many registers in use (\(top))",
+                             hint: "look for unbounded recursion")
+        }
+        var capacity = stackCapacity
+        while capacity < top { capacity *= 2 }
+        let bigger = UnsafeMutablePointer<Value>.allocate(capacity: capacity)
+        bigger.moveInitialize(from: stack, count: stackCapacity)
+        (bigger + stackCapacity).initialize(repeating: .nil, count: capacity - stackCapacity)
+        stack.deallocate()
+        stack = bigger
+        stackCapacity = capacity
+        for u in openUpvalues { u.rebase(stack) }
+    }
+
+    func pushFrame(_ frame: CallFrame) throws {
+        if frameCount >= maxCallDepth {
+            throw QuillError("StackOverflowError", "stack overflow: more than \(maxCallDepth) nested calls",
+                             hint: "look for recursion without a base case")
+        }
+        if frameCount == frameCapacity {
+            let bigger = UnsafeMutablePointer<CallFrame>.allocate(capacity: frameCapacity * 2)
+            bigger.moveInitialize(from: frames, count: frameCount)
+            frames.deallocate()
+            frames = bigger
+            frameCapacity *= 2
+        }
+        (frames + frameCount).initialize(to: frame)
+        frameCount += 1
+    }
+
+    /// Finds or makes the upvalue for a stack slot.
+    func capture(_ index: Int) -> Upvalue {
+        var i = openUpvalues.count - 1
+        while i >= 0 {
+            let u = openUpvalues[i]
+            if u.stackIndex == index { return u }
+            if u.stackIndex < index { break }
+            i -= 1
+        }
+        let u = Upvalue(stack: stack, index: index)
+        openUpvalues.insert(u, at: i + 1)
+        return u
+    }
+
+    /// Closes every open upvalue at or above a stack index.
+    @inline(__always) func closeUpvalues(from index: Int) {
+        while let last = openUpvalues.last, last.stackIndex >= index {
+            last.close()
+            openUpvalues.removeLast()
+        }
+    }
+
+    // MARK: - Running code
+
+    /// Runs a module's compiled top-level code and returns the value of its last expression statement (or nil).
+    public func run(_ main: FunctionProto) throws -> Value {
+        let closure = Closure(proto: main, upvalues: [])
+        return try call(.function(closure), [])
+    }
+
+    /// Calls any callable value with positional arguments.
+    public func call(_ callee: Value, _ arguments: [Value]) throws -> Value {
+        try callNamed(callee, arguments, names: [])
+    }
+
+    /// Calls a callable with one argument (the common case for `map`, `filter` and hooks).
+    public func call(_ callee: Value, _ a: Value) throws -> Value {
+        let base = nativeTop
+        try ensureStack(base + 2)
+        stack[base] = callee
+        stack[base + 1] = a
+        return try callAt(base, argc: 1, names: [])
+    }
+
+    /// Calls a callable with two arguments (`reduce`, comparators).
+    public func call(_ callee: Value, _ a: Value, _ b: Value) throws -> Value {
+        let base = nativeTop
+        try ensureStack(base + 3)
+        stack[base] = callee
+        stack[base + 1] = a
+        stack[base + 2] = b
+        return try callAt(base, argc: 2, names: [])
+    }
+
+    /// Calls with positional arguments followed by named ones (`names` name the trailing arguments).
+    public func callNamed(_ callee: Value, _ arguments: [Value], names: [String]) throws -> Value {
+        let base = nativeTop
+        try ensureStack(base + 1 + arguments.count)
+        stack[base] = callee
+        for (i, a) in arguments.enumerated() { stack[base + 1 + i] = a }
+        return try callAt(base, argc: arguments.count, names: names)
+    }
+
+    /// Calls the value at `stack[base]` with arguments above it, from Swift.
+    func callAt(_ base: Int, argc: Int, names: [String]) throws -> Value {
+        let savedTop = nativeTop
+        defer {
+            nativeTop = savedTop
+        }
+        switch stack[base] {
+        case .native(let f):
+            nativeTop = base + 1 + argc
+            return try callNative(f, receiver: f.receiver, at: base, argc: argc, names: names)
+        case .function(let closure):
+            guard runDepth < maxRunDepth else {
+                throw QuillError("StackOverflowError", "stack overflow: calls between built-ins and Quill functions nested more than \(maxRunDepth) deep")
+            }
+            let entry = frameCount
+            try enter(closure, base: base, argc: argc, names: names, exitsRun: true)
+            runDepth += 1
+            defer { runDepth -= 1 }
+            do {
+                return try execute(entryFrame: entry)
+            } catch {
+                unwindFrames(to: entry)
+                throw error
+            }
+        default:
+            throw QuillError.type("\(stack[base].typeName) is not callable")
+        }
+    }
+
+    /// Pops frames down to `count`, closing their upvalues (after an error left them behind).
+    func unwindFrames(to count: Int) {
+        guard frameCount > count else { return }
+        closeUpvalues(from: frames[count].base - 1)
+        (frames + count).deinitialize(count: frameCount - count)
+        frameCount = count
+        while let h = handlers.last, h.frameIndex >= count { handlers.removeLast() }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) so `random.seed(n)` reproduces runs exactly.
+public struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Nanoseconds from a monotonic clock.
+func clock_gettime_nsec_np_portable() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Quill
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exit statuses from BSD's sysexits, as clox and many Unix tools use.
+enum ExitStatus {
+    static let usage: Int32 = 64
+    static let compileError: Int32 = 65
+    static let runtimeError: Int32 = 70
+    static let ioError: Int32 = 74
+}
+
+@main
+struct QuillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quill",
+        abstract: "Quill: a scripting runtime for LLM workflows.",
+        discussion: """
+            quill FILE [ARGS...]     run a script (shorthand for 'quill run')
+            quill -e 'CODE'          run code given on the command line
+            quill -                  run a script read from standard input
+            quill check FILE...      report every compile error, run nothing
+            """,
+        version: QuillVersion.string,
+        subcommands: [Run.self, Check.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+enum QuillVersion {
+    static let string = "quill 0.1.0"
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a Quill script.")
+
+    @Option(name: .customShort("e"), help: "Run this code instead of a file.")
+    var code: String?
+
+    @Argument(help: "The script to run ('-' reads standard input).")
+    var file: String?
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the script as `args`.")
+    var arguments: [String] = []
+
+    func run() throws {
+        let source: String, name: String
+        var scriptArguments = arguments
+        if let code {
+            source = code
+            name = "-e"
+            if let file { scriptArguments.insert(file, at: 0) }
+        } else if let file {
+            if file == "-" {
+                source = readAllStandardInput()
+                name = "<stdin>"
+            } else {
+                do {
+                    source = try FileIO.readText(file)
+                } catch let e as QuillError {
+                    printError("quill: \(e.message)\n")
+                    throw ExitCode(ExitStatus.ioError)
+                }
+                name = file
+            }
+        } else if isatty(0) == 0 {
+            source = readAllStandardInput()
+            name = "<stdin>"
+        } else {
+            let status = withLargeStack { BasicREPL().run() }
+            throw ExitCode(status)
+        }
+        let status = withLargeStack { Self.execute(source: source, name: name, arguments: scriptArguments) }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Runs a script and maps the outcome to an exit status, printing errors to stderr.
+    static func execute(source: String, name: String, arguments: [String]) -> Int32 {
+        var configuration = QuillRuntime.Configuration()
+        configuration.arguments = arguments
+        let runtime = QuillRuntime(configuration: configuration)
+        runtime.output = { s in fputs(s, stdout) }
+        defer { fflush(stdout) }
+        let color = isatty(2) != 0 && getenv("NO_COLOR") == nil
+        do {
+            try runtime.run(source: source, name: name)
+            return 0
+        } catch let e as CompileError {
+            fflush(stdout)
+            printError(DiagnosticRenderer.render(e, color: color))
+            return ExitStatus.compileError
+        } catch let e as RuntimeError {
+            fflush(stdout)
+            printError(DiagnosticRenderer.render(e, color: color))
+            return ExitStatus.runtimeError
+        } catch let e as ExitRequest {
+            return e.status
+        } catch {
+            fflush(stdout)
+            printError("quill: \(error)\n")
+            return ExitStatus.runtimeError
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Report every compile error in the given files without running them.")
+
+    @Argument(help: "Script files to check.")
+    var files: [String]
+
+    func run() throws {
+        var status: Int32 = 0
+        let color = isatty(2) != 0 && getenv("NO_COLOR") == nil
+        for file in files {
+            let runtime = QuillRuntime()
+            do {
+                let source = try FileIO.readText(file)
+                try runtime.check(source: source, name: file)
+            } catch let e as CompileError {
+                printError(DiagnosticRenderer.render(e, color: color))
+                status = max(status, ExitStatus.compileError)
+            } catch let e as QuillError {
+                printError("quill: \(e.message)\n")
+                status = max(status, ExitStatus.ioError)
+            }
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+func printError(_ s: String) {
+    fputs(s, stderr)
+}
+
+func readAllStandardInput() -> String {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(0, &buffer, buffer.count)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
