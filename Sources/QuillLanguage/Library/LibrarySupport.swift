@@ -29,3 +29,26 @@ enum LibrarySupport {
         }
     }
 }
+
+extension LibrarySupport {
+    /// A namespace object (`math`, `json`, ...) whose functions are named `ns.fn`, so messages and
+    /// `print(math.sqrt)` show the qualified name; members are keyed by the part after the dot.
+    static func namespace(_ name: String, functions: [NativeFunction], constants: [String: Value] = [:]) -> NamespaceObject {
+        var members = constants
+        for f in functions {
+            let short = f.name.split(separator: ".").last.map(String.init) ?? f.name
+            members[short] = .native(f)
+        }
+        return NamespaceObject(name, members)
+    }
+
+    /// `min(...)`/`max(...)`: several arguments, or one list (range, map keys, string characters).
+    static func extremum(_ args: Args, max: Bool, function: String) throws -> Value {
+        guard args.count > 0 else {
+            throw QuillError.argument("\(function)() needs at least one argument",
+                                      hint: "pass several values or one list: \(function)([3, 1, 2])")
+        }
+        let items = args.count == 1 ? try items(of: args[0], function: function, argument: "values") : args.all
+        return try ListMethods.extremum(items, max: max, function: function)
+    }
+}

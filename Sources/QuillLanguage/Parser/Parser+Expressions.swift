@@ -1,0 +1,422 @@
+/// Expressions, by precedence from lowest to highest (Swift's order):
+///
+///     or                      left
+///     and                     left
+///     not                     prefix
+///     == != < <= > >= in      non-associative (`not in` is two tokens)
+///     ??                      right
+///     .. ..<                  non-associative
+///     + -                     left
+///     * / // %                left
+///     -                       prefix
+///     **                      right, binds tighter than prefix `-`: `-2 ** 2` is `-(2 ** 2)`
+///     call, member, subscript postfix
+///
+/// The binary levels are parsed by precedence climbing (`parseBinary`), which keeps the stack
+/// shallow: one `parseBinary` frame per nesting level rather than one per precedence level.
+extension Parser {
+    /// Binary operator precedences.
+    enum Precedence {
+        static let or = 1, and = 2, not = 3, comparison = 4, coalesce = 5, range = 6, additive = 7, multiplicative = 8
+    }
+
+    enum Infix {
+        case binary(BinaryOp), logical(LogicalOp), range(inclusive: Bool)
+    }
+
+    /// The binary operator at the current token: the operator, its precedence, and how many
+    /// tokens it spans (`not in` is two).
+    func infixOperator() -> (op: Infix, precedence: Int, width: Int)? {
+        switch current.kind {
+        case .kwOr: return (.logical(.or), Precedence.or, 1)
+        case .kwAnd: return (.logical(.and), Precedence.and, 1)
+        case .equalEqual: return (.binary(.equal), Precedence.comparison, 1)
+        case .bangEqual: return (.binary(.notEqual), Precedence.comparison, 1)
+        case .less: return (.binary(.less), Precedence.comparison, 1)
+        case .lessEqual: return (.binary(.lessEqual), Precedence.comparison, 1)
+        case .greater: return (.binary(.greater), Precedence.comparison, 1)
+        case .greaterEqual: return (.binary(.greaterEqual), Precedence.comparison, 1)
+        case .kwIn: return (.binary(.contains), Precedence.comparison, 1)
+        case .kwNot where peek().kind == .kwIn: return (.binary(.notContains), Precedence.comparison, 2)
+        case .questionQuestion: return (.logical(.coalesce), Precedence.coalesce, 1)
+        case .dotDot: return (.range(inclusive: true), Precedence.range, 1)
+        case .dotDotLess: return (.range(inclusive: false), Precedence.range, 1)
+        case .plus: return (.binary(.add), Precedence.additive, 1)
+        case .minus: return (.binary(.subtract), Precedence.additive, 1)
+        case .star: return (.binary(.multiply), Precedence.multiplicative, 1)
+        case .slash: return (.binary(.divide), Precedence.multiplicative, 1)
+        case .slashSlash: return (.binary(.floorDivide), Precedence.multiplicative, 1)
+        case .percent: return (.binary(.modulo), Precedence.multiplicative, 1)
+        default: return nil
+        }
+    }
+
+    /// A full expression.
+    mutating func parseExpression() throws(ParseAbort) -> Expr {
+        try parseBinary(Precedence.or)
+    }
+
+    /// Parses operators of precedence `minPrecedence` and above.
+    mutating func parseBinary(_ minPrecedence: Int) throws(ParseAbort) -> Expr {
+        try enterNesting()
+        defer { depth -= 1 }
+
+        var lhs: Expr
+        if at(.kwNot) && minPrecedence <= Precedence.not {
+            let not = advance()
+            let operand = try parseBinary(Precedence.comparison)
+            lhs = Expr(.unary(.not, operand), at: not.location)
+        } else {
+            lhs = try parseUnary()
+        }
+
+        // Comparisons and ranges do not associate: `a < b < c` is reported (once per chain)
+        // and then parsed on as if left-associative.
+        var previousNonAssociative: Int? = nil
+        var reportedChain = false
+        var chain = 0
+        while let (op, precedence, width) = infixOperator(), precedence >= minPrecedence {
+            let opToken = current
+            if previousNonAssociative == precedence && !reportedChain {
+                reportedChain = true
+                report(precedence == Precedence.comparison
+                       ? "comparison operators cannot be chained; use 'and'"
+                       : "range operators cannot be chained; use parentheses",
+                       at: opToken.location, tokenIndex: index, length: Self.columns(of: opToken, in: bytes))
+            }
+            chain += 1
+            if chain > Self.maxChain {
+                error("expression is too long; split it into several statements")
+                throw ParseAbort()
+            }
+            for _ in 0..<width { advance() }
+            skipNewlinesBeforeOperand()
+            let rightAssociative = precedence == Precedence.coalesce
+            let rhs = try parseBinary(rightAssociative ? precedence : precedence + 1)
+            switch op {
+            case .binary(let b): lhs = Expr(.binary(b, lhs, rhs), at: opToken.location)
+            case .logical(let l): lhs = Expr(.logical(l, lhs, rhs), at: opToken.location)
+            case .range(let inclusive): lhs = Expr(.range(lhs, rhs, inclusive: inclusive), at: opToken.location)
+            }
+            let nonAssociative = precedence == Precedence.comparison || precedence == Precedence.range
+            previousNonAssociative = nonAssociative ? precedence : nil
+        }
+        return lhs
+    }
+
+    /// After a binary operator (or `=`), a line break may come before the operand: `a +\n b`.
+    /// The newline is kept when the next line cannot start an operand, so the error points at
+    /// the end of the line rather than at the next statement.
+    mutating func skipNewlinesBeforeOperand() {
+        guard at(.newline) else { return }
+        var i = index
+        while i < tokens.count - 1, tokens[i].kind == .newline { i += 1 }
+        if Self.canStartExpression(tokens[i].kind) && !isStatementKeyword(i) { index = i }
+    }
+
+    /// Prefix `-`, then `**`. A `-` directly before a number literal is folded into it (so
+    /// `-9223372036854775808` works), unless `**` or a postfix operator follows the literal.
+    mutating func parseUnary() throws(ParseAbort) -> Expr {
+        guard at(.minus) else { return try parsePower() }
+        let minus = advance()
+        let literal = current
+        if literal.kind == .int || literal.kind == .float {
+            switch peek().kind {
+            case .starStar, .dot, .leftParen, .leftBracket:
+                break
+            default:
+                advance()
+                return numberLiteral(literal, negative: true, at: minus.location, tokenIndex: index - 1)
+            }
+        }
+        try enterNesting()
+        defer { depth -= 1 }
+        let operand = try parseUnary()
+        return Expr(.unary(.negate, operand), at: minus.location)
+    }
+
+    /// `base ** exponent`, right-associative; the exponent may itself be negated (`2 ** -1`).
+    mutating func parsePower() throws(ParseAbort) -> Expr {
+        let base = try parsePostfix()
+        guard at(.starStar) else { return base }
+        let op = advance()
+        skipNewlinesBeforeOperand()
+        try enterNesting()
+        defer { depth -= 1 }
+        let exponent = try parseUnary()
+        return Expr(.binary(.power, base, exponent), at: op.location)
+    }
+
+    /// Calls, member access, subscripts and slices. Postfix operators must be on the same
+    /// line as their operand (the lexer emits the newline otherwise), except for a leading
+    /// `.name` on the next line.
+    mutating func parsePostfix() throws(ParseAbort) -> Expr {
+        var expr = try parsePrimary()
+        var chain = 0
+        while true {
+            chain += 1
+            if chain > Self.maxChain {
+                error("expression is too long; split it into several statements")
+                throw ParseAbort()
+            }
+            switch current.kind {
+            case .leftParen:
+                let open = advance()
+                let arguments = try parseArguments(open: open)
+                expr = Expr(.call(expr, arguments), at: open.location)
+            case .leftBracket:
+                expr = try parseSubscript(expr)
+            case .dot:
+                let dot = advance()
+                // Any name may follow the dot, including keywords.
+                let name = current
+                guard name.kind == .identifier || TokenKind.keywords[name.text] == name.kind else {
+                    errorFound("expected a member name after '.'")
+                    throw ParseAbort()
+                }
+                advance()
+                expr = Expr(.member(expr, name.text), at: dot.location)
+            default:
+                return expr
+            }
+        }
+    }
+
+    /// `base[index]`, or a slice `base[lo:hi]` with either bound optional.
+    mutating func parseSubscript(_ base: Expr) throws(ParseAbort) -> Expr {
+        let open = advance()
+        var lower: Expr? = nil
+        if !at(.colon) { lower = try parseExpression() }
+        if consume(.colon) {
+            var upper: Expr? = nil
+            if !at(.rightBracket) { upper = try parseExpression() }
+            try expectCloser(.rightBracket, open: open, what: "after the slice")
+            return Expr(.slice(base, lower, upper), at: open.location)
+        }
+        try expectCloser(.rightBracket, open: open, what: "after the index")
+        return Expr(.index(base, lower ?? Expr(.nilLiteral, at: open.location)), at: open.location)
+    }
+
+    /// Call arguments after `(`: positional, then named (`name: value`).
+    mutating func parseArguments(open: Token) throws(ParseAbort) -> [Argument] {
+        var arguments: [Argument] = []
+        var names = Set<String>()
+        var sawNamed = false
+        while true {
+            let iterationStart = index
+            if consume(.rightParen) { break }
+            let start = current
+            let startIndex = index
+            var name: String? = nil
+            if at(.identifier) && peek().kind == .colon {
+                name = start.text
+                advance()
+                advance()
+            }
+            let value: Expr
+            do {
+                value = try parseExpression()
+            } catch {
+                if try skipInList(closer: .rightParen, separators: true) { break }
+                continue
+            }
+            if let name {
+                sawNamed = true
+                if !names.insert(name).inserted {
+                    report("duplicate argument '\(name)'", at: start.location, tokenIndex: startIndex,
+                           length: Self.columns(of: start, in: bytes))
+                }
+            } else if sawNamed {
+                report("positional argument cannot follow a named argument", at: start.location, tokenIndex: startIndex,
+                       length: Self.columns(of: start, in: bytes))
+            }
+            arguments.append(Argument(name: name, value: value, location: start.location))
+            if consume(.comma) { continue }
+            if consume(.rightParen) { break }
+            if try recoverInList(closer: .rightParen, open: open, what: "after arguments", items: "arguments") { break }
+            if index == iterationStart { advance() }
+        }
+        return arguments
+    }
+
+    mutating func parsePrimary() throws(ParseAbort) -> Expr {
+        let token = current
+        switch token.kind {
+        case .kwNil:
+            advance()
+            return Expr(.nilLiteral, at: token.location)
+        case .kwTrue, .kwFalse:
+            advance()
+            return Expr(.bool(token.kind == .kwTrue), at: token.location)
+        case .int, .float:
+            advance()
+            return numberLiteral(token, negative: false, at: token.location, tokenIndex: index - 1)
+        case .string, .interpolation:
+            return try parseStringLiteral()
+        case .identifier:
+            advance()
+            return Expr(.variable(token.text), at: token.location)
+        case .leftParen:
+            let open = advance()
+            let inner = try parseExpression()
+            try expectCloser(.rightParen, open: open, what: "after the expression")
+            return inner
+        case .leftBracket:
+            return try parseList()
+        case .leftBrace:
+            return try parseMap()
+        case .kwFn:
+            return try parseLambda()
+        default:
+            var expectation = "expected an expression"
+            let before = previous
+            if index > 0, before.kind != .newline, infixOperatorKinds.contains(before.kind) {
+                expectation += " after \(before.kind.display)"
+            }
+            errorFound(expectation)
+            throw ParseAbort()
+        }
+    }
+
+    var infixOperatorKinds: Set<TokenKind> {
+        [.kwOr, .kwAnd, .kwNot, .equalEqual, .bangEqual, .less, .lessEqual, .greater, .greaterEqual, .kwIn,
+         .questionQuestion, .dotDot, .dotDotLess, .plus, .minus, .star, .slash, .slashSlash, .percent, .starStar,
+         .equal, .plusEqual, .minusEqual, .starEqual, .slashEqual, .slashSlashEqual, .percentEqual,
+         .questionQuestionEqual, .arrow]
+    }
+
+    /// An int or float literal, negated when folded with a preceding `-`.
+    mutating func numberLiteral(_ token: Token, negative: Bool, at location: SourceLocation, tokenIndex: Int) -> Expr {
+        if token.kind == .float {
+            guard let value = Double(token.text) else {
+                report("invalid number '\(token.text)'", at: location, tokenIndex: tokenIndex)
+                return Expr(.float(0), at: location)
+            }
+            return Expr(.float(negative ? -value : value), at: location)
+        }
+        guard let value = Self.integerValue(token.text, negative: negative) else {
+            report("integer literal '\(negative ? "-" : "")\(token.text)' is too large for a 64-bit integer",
+                   at: location, tokenIndex: tokenIndex, length: Self.columns(of: token, in: bytes) + (negative ? 1 : 0))
+            return Expr(.int(0), at: location)
+        }
+        return Expr(.int(value), at: location)
+    }
+
+    /// The value of an integer literal's text (`123`, `0xFF`, `0b101`, `0o17`), or nil if it
+    /// does not fit in 64 bits.
+    static func integerValue(_ text: String, negative: Bool) -> Int? {
+        var digits = Substring(text)
+        var radix = 10
+        if digits.count > 2, digits.first == "0" {
+            switch digits.dropFirst().first {
+            case "x", "X": radix = 16
+            case "b", "B": radix = 2
+            case "o", "O": radix = 8
+            default: break
+            }
+            if radix != 10 { digits = digits.dropFirst(2) }
+        }
+        guard let magnitude = UInt64(digits, radix: radix) else { return nil }
+        if negative {
+            if magnitude == UInt64(Int64.max) + 1 { return Int.min }
+            return magnitude <= UInt64(Int64.max) ? -Int(magnitude) : nil
+        }
+        return magnitude <= UInt64(Int64.max) ? Int(magnitude) : nil
+    }
+
+    /// A string literal: `.string` when plain, `.interpolated` with its parts otherwise.
+    mutating func parseStringLiteral() throws(ParseAbort) -> Expr {
+        let first = current
+        if first.kind == .string {
+            advance()
+            return Expr(.string(first.text), at: first.location)
+        }
+        var parts: [StringPart] = []
+        while true {
+            let segment = advance()  // an `.interpolation`
+            if !segment.text.isEmpty { parts.append(.text(segment.text)) }
+            parts.append(.expr(try parseExpression()))
+            if at(.interpolation) { continue }
+            if at(.string) {
+                let tail = advance()
+                if !tail.text.isEmpty { parts.append(.text(tail.text)) }
+                break
+            }
+            errorFound("expected ')' to end the string interpolation")
+            throw ParseAbort()
+        }
+        return Expr(.interpolated(parts), at: first.location)
+    }
+
+    /// `[a, b, c]`; trailing comma allowed.
+    mutating func parseList() throws(ParseAbort) -> Expr {
+        let open = advance()
+        try enterNesting()
+        defer { depth -= 1 }
+        var elements: [Expr] = []
+        while true {
+            let iterationStart = index
+            if consume(.rightBracket) { break }
+            do {
+                elements.append(try parseExpression())
+            } catch {
+                if try skipInList(closer: .rightBracket, separators: true) { break }
+                continue
+            }
+            if consume(.comma) { continue }
+            if consume(.rightBracket) { break }
+            if try recoverInList(closer: .rightBracket, open: open, what: "after the list elements", items: "list elements") { break }
+            if index == iterationStart { advance() }
+        }
+        return Expr(.list(elements), at: open.location)
+    }
+
+    /// `{key: value, ...}`: a name key is a string key, `[expr]` a computed key, anything else
+    /// an expression key. Newlines may appear anywhere inside.
+    mutating func parseMap() throws(ParseAbort) -> Expr {
+        let open = advance()
+        try enterNesting()
+        defer { depth -= 1 }
+        var entries: [(key: Expr, value: Expr)] = []
+        while true {
+            let iterationStart = index
+            skipNewlines()
+            if consume(.rightBrace) { break }
+            do {
+                entries.append(try parseMapEntry())
+            } catch {
+                if try skipInList(closer: .rightBrace, separators: true) { break }
+                continue
+            }
+            skipNewlines()
+            if consume(.comma) { continue }
+            if consume(.rightBrace) { break }
+            if try recoverInList(closer: .rightBrace, open: open, what: "after the map entries", items: "map entries") { break }
+            if index == iterationStart { advance() }
+        }
+        return Expr(.map(entries), at: open.location)
+    }
+
+    mutating func parseMapEntry() throws(ParseAbort) -> (key: Expr, value: Expr) {
+        let start = current
+        let key: Expr
+        if at(.identifier) && peek().kind == .colon {
+            advance()
+            key = Expr(.string(start.text), at: start.location)
+        } else if at(.leftBracket) {
+            let open = advance()
+            key = try parseExpression()
+            try expectCloser(.rightBracket, open: open, what: "after the computed key")
+        } else {
+            key = try parseExpression()
+        }
+        skipNewlines()
+        guard consume(.colon) else {
+            errorFound("expected ':' after the map key")
+            throw ParseAbort()
+        }
+        skipNewlines()
+        let value = try parseExpression()
+        return (key, value)
+    }
+}

@@ -1,0 +1,436 @@
+/// Thrown inside the parser to abandon the construct being parsed. The nearest statement list
+/// (or list literal) catches it and recovers; it never escapes `Parser.parse()`.
+struct ParseAbort: Error {}
+
+/// A recursive-descent parser producing the syntax tree of one file.
+///
+/// The parser reports every error it finds (up to `maxErrors`) rather than stopping at the
+/// first. After an error it abandons the current statement and skips to the next statement
+/// boundary (panic mode); list literals and argument lists recover locally at the next `,`.
+/// Several rules keep one mistake from producing a cascade of errors:
+/// - at most one error per token;
+/// - no parser error in a statement that already has a lexer error;
+/// - an unclosed bracket is reported where the next statement starts, and parsing resumes there.
+///
+/// Usage: `var p = Parser(file: f); let stmts = p.parse(); p.diagnostics`, or
+/// `try Parser.parse(f)`, which throws a `CompileError` if there were any errors.
+public struct Parser {
+    /// The errors found by `parse()`, lexer errors included, in source order.
+    public var diagnostics: [Diagnostic] = []
+
+    let file: SourceFile
+    let bytes: [UInt8]
+    /// The tokens without `.error` tokens; always ends with `.eof`.
+    var tokens: [Token]
+    /// `lexErrorsBefore[i]` is how many lexer errors came before `tokens[i]`.
+    var lexErrorsBefore: [Int32]
+    var lexDiagnostics: [Diagnostic]
+    var parseErrors: [Diagnostic] = []
+
+    /// Index of the current token.
+    var index = 0
+    /// Current nesting of expressions and blocks, bounded by `maxDepth`.
+    var depth = 0
+    /// Inside a `prompt` body, where `system`/`user`/`assistant` start message statements.
+    var inPrompt = false
+    /// Token index where the statement being parsed began.
+    var statementStart = 0
+    /// Token index of the last reported error, so one token yields at most one error.
+    var lastErrorIndex = -1
+    /// Set when an error was reported at a token where parsing should resume (the start of
+    /// the next statement), so recovery must not skip it.
+    var resumeHere = false
+    /// Too many errors: parsing jumped to the end.
+    var gaveUp = false
+
+    /// Deeper nesting than this is reported instead of risking a stack overflow.
+    static let maxDepth = 200
+    /// Longest chain of binary or postfix operators in one expression; keeps the tree (and
+    /// the recursion of whoever walks it) bounded.
+    static let maxChain = 5000
+    static let maxErrors = 100
+
+    public init(file: SourceFile) {
+        self.file = file
+        self.bytes = file.bytes
+        var lexer = Lexer(file: file)
+        let all = lexer.tokenize()
+        var kept: [Token] = []
+        kept.reserveCapacity(all.count)
+        var counts: [Int32] = []
+        counts.reserveCapacity(all.count + 1)
+        var lexDiagnostics: [Diagnostic] = []
+        for token in all {
+            if token.kind == .error {
+                lexDiagnostics.append(Diagnostic(token.text, at: token.location, length: Self.columns(of: token, in: file.bytes)))
+            } else {
+                kept.append(token)
+                counts.append(Int32(truncatingIfNeeded: lexDiagnostics.count))
+            }
+        }
+        if kept.last?.kind != .eof {
+            let end = file.bytes.count
+            let location = kept.last.map { SourceLocation(line: Int($0.location.line) + 1, column: 1) } ?? SourceLocation(line: 1, column: 1)
+            kept.append(Token(kind: .eof, location: location, offset: end, length: 0, text: ""))
+            counts.append(Int32(truncatingIfNeeded: lexDiagnostics.count))
+        }
+        self.tokens = kept
+        self.lexErrorsBefore = counts
+        self.lexDiagnostics = lexDiagnostics
+    }
+
+    /// Parses the whole file. Never throws; see `diagnostics` for the errors.
+    public mutating func parse() -> [Stmt] {
+        index = 0
+        depth = 0
+        inPrompt = false
+        statementStart = 0
+        lastErrorIndex = -1
+        resumeHere = false
+        gaveUp = false
+        parseErrors = []
+        let statements = parseStatements(inBlock: false)
+
+        // Lexer and parser errors in source order (stable for equal locations).
+        let merged = (lexDiagnostics + parseErrors).enumerated().sorted { a, b in
+            let (la, lb) = (a.element.location, b.element.location)
+            if la.line != lb.line { return la.line < lb.line }
+            if la.column != lb.column { return la.column < lb.column }
+            return a.offset < b.offset
+        }
+        diagnostics = merged.prefix(Self.maxErrors).map(\.element)
+        return statements
+    }
+
+    /// Parses a file, throwing all its errors at once.
+    public static func parse(_ file: SourceFile) throws(CompileError) -> [Stmt] {
+        var parser = Parser(file: file)
+        let statements = parser.parse()
+        if !parser.diagnostics.isEmpty { throw CompileError(file: file, diagnostics: parser.diagnostics) }
+        return statements
+    }
+
+    // MARK: - Tokens
+
+    var current: Token { tokens[index] }
+
+    /// The token `offset` places ahead (clamped to `.eof`).
+    func peek(_ offset: Int = 1) -> Token { tokens[min(index + offset, tokens.count - 1)] }
+
+    var previous: Token { tokens[max(index - 1, 0)] }
+
+    func at(_ kind: TokenKind) -> Bool { tokens[index].kind == kind }
+
+    /// Moves to the next token (never past `.eof`) and returns the one moved past.
+    @discardableResult
+    mutating func advance() -> Token {
+        let token = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return token
+    }
+
+    mutating func consume(_ kind: TokenKind) -> Bool {
+        guard at(kind) else { return false }
+        advance()
+        return true
+    }
+
+    mutating func skipNewlines() {
+        while at(.newline) { advance() }
+    }
+
+    /// The kind of the next token that is not a newline, without moving.
+    func nextNonNewlineKind() -> TokenKind {
+        var i = index
+        while i < tokens.count - 1, tokens[i].kind == .newline { i += 1 }
+        return tokens[i].kind
+    }
+
+    /// The line on which a token ends (string tokens may span lines).
+    func endLine(of token: Token) -> Int {
+        var line = Int(token.location.line)
+        if token.kind == .string || token.kind == .interpolation {
+            let end = min(token.offset + token.length, bytes.count)
+            var i = max(0, token.offset)
+            while i < end {
+                if bytes[i] == Ascii.newline { line += 1 }
+                i += 1
+            }
+        }
+        return line
+    }
+
+    /// True when token `i` is the first on its source line. Used where the lexer dropped the
+    /// newline (inside brackets), mostly to recover from an unclosed bracket.
+    func startsNewLine(_ i: Int) -> Bool {
+        guard i > 0, i < tokens.count else { return true }
+        return Int(tokens[i].location.line) > endLine(of: tokens[i - 1])
+    }
+
+    /// A keyword that can only start a statement (`fn`/`prompt` only when a name follows).
+    func isStatementKeyword(_ i: Int) -> Bool {
+        guard i < tokens.count else { return false }
+        switch tokens[i].kind {
+        case .kwLet, .kwVar, .kwIf, .kwWhile, .kwFor, .kwBreak, .kwContinue, .kwReturn, .kwTry, .kwThrow, .kwImport:
+            return true
+        case .kwFn, .kwPrompt:
+            return i + 1 < tokens.count && tokens[i + 1].kind == .identifier
+        default:
+            return false
+        }
+    }
+
+    /// Where recovery should resume: a statement keyword, or `name =` at the start of a line.
+    func looksLikeStatementStart(_ i: Int) -> Bool {
+        if isStatementKeyword(i) { return true }
+        guard i + 1 < tokens.count, tokens[i].kind == .identifier, startsNewLine(i) else { return false }
+        return Self.assignmentOperator(tokens[i + 1].kind) != nil
+    }
+
+    static func canStartExpression(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case .identifier, .int, .float, .string, .interpolation, .leftParen, .leftBracket, .leftBrace,
+             .minus, .kwNot, .kwTrue, .kwFalse, .kwNil, .kwFn:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func assignmentOperator(_ kind: TokenKind) -> AssignOp? {
+        switch kind {
+        case .equal: return .assign
+        case .plusEqual: return .compound(.add)
+        case .minusEqual: return .compound(.subtract)
+        case .starEqual: return .compound(.multiply)
+        case .slashEqual: return .compound(.divide)
+        case .slashSlashEqual: return .compound(.floorDivide)
+        case .percentEqual: return .compound(.modulo)
+        case .questionQuestionEqual: return .coalesce
+        default: return nil
+        }
+    }
+
+    // MARK: - Errors
+
+    /// How a token reads after "found" in a message.
+    func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .identifier, .int, .float:
+            let end = min(token.offset + token.length, bytes.count)
+            var text = token.offset < end ? String(decoding: bytes[token.offset..<end], as: UTF8.self) : token.text
+            if text.unicodeScalars.count > 24 { text = String(text.prefix(20)) + "..." }
+            return "'\(text)'"
+        case .string, .interpolation:
+            // A segment after an interpolation starts at the `)` that ended it.
+            if token.offset < bytes.count, bytes[token.offset] == Ascii.rparen { return "')'" }
+            return "a string"
+        default:
+            return token.kind.display
+        }
+    }
+
+    /// Width of a token in columns, for the caret underline (first line only).
+    static func columns(of token: Token, in bytes: [UInt8]) -> Int {
+        let end = min(token.offset + token.length, bytes.count)
+        var count = 0
+        var i = max(0, token.offset)
+        while i < end, bytes[i] != Ascii.newline {
+            if !Ascii.isContinuation(bytes[i]) { count += 1 }
+            i += 1
+        }
+        return max(1, count)
+    }
+
+    /// Records an error unless it would be a cascade: one error per token, and none in a
+    /// statement where the lexer already complained.
+    mutating func report(_ message: String, at location: SourceLocation, tokenIndex: Int, length: Int = 1, hint: String? = nil) {
+        guard !gaveUp else { return }
+        let i = min(max(tokenIndex, 0), tokens.count - 1)
+        if i == lastErrorIndex { return }
+        let start = min(max(statementStart, 0), i)
+        if lexErrorsBefore[i] > lexErrorsBefore[start] { return }
+        lastErrorIndex = i
+        parseErrors.append(Diagnostic(message, at: location, hint: hint, length: length))
+        if parseErrors.count + lexDiagnostics.count >= Self.maxErrors {
+            // Enough: jump to the end so every loop winds down.
+            gaveUp = true
+            index = tokens.count - 1
+        }
+    }
+
+    /// Reports an error at the current token.
+    mutating func error(_ message: String, hint: String? = nil) {
+        report(message, at: current.location, tokenIndex: index, length: Self.columns(of: current, in: bytes), hint: hint)
+    }
+
+    /// Reports "`expectation`, found `<current token>`" at the current token.
+    mutating func errorFound(_ expectation: String, hint: String? = nil) {
+        error("\(expectation), found \(describe(current))", hint: hint)
+    }
+
+    /// Where a newline token would be after `token`: the `\n` ending its line. Used to report
+    /// a missing closer at the end of the line when the lexer dropped that newline.
+    func endOfLineLocation(after token: Token) -> SourceLocation {
+        var i = min(token.offset + token.length, bytes.count)
+        while i < bytes.count, bytes[i] != Ascii.newline { i += 1 }
+        var lineStart = i
+        while lineStart > 0, bytes[lineStart - 1] != Ascii.newline { lineStart -= 1 }
+        var column = 1
+        for k in lineStart..<i where !Ascii.isContinuation(bytes[k]) { column += 1 }
+        return SourceLocation(line: endLine(of: token), column: column)
+    }
+
+    /// Enters one level of nesting, or reports and aborts when nested too deeply.
+    /// Callers pair a successful call with `depth -= 1` (usually in a `defer`).
+    mutating func enterNesting() throws(ParseAbort) {
+        guard depth < Self.maxDepth else {
+            error("expression nested too deeply")
+            throw ParseAbort()
+        }
+        depth += 1
+    }
+
+    // MARK: - Recovery
+
+    /// Panic mode: skips to the next statement boundary. Stops after a newline or `;` at this
+    /// nesting level, before a `}` that closes an enclosing block, before a statement keyword,
+    /// or at end of file. Brackets opened while skipping are skipped whole.
+    mutating func synchronize() {
+        if resumeHere {
+            resumeHere = false
+            return
+        }
+        var nesting = 0
+        while true {
+            switch current.kind {
+            case .eof:
+                return
+            case .newline, .semicolon:
+                if nesting == 0 {
+                    advance()
+                    return
+                }
+            case .rightBrace:
+                if nesting == 0 { return }
+                nesting -= 1
+            case .leftBrace, .leftParen, .leftBracket:
+                nesting += 1
+            case .rightParen, .rightBracket:
+                if nesting > 0 { nesting -= 1 }
+            default:
+                if nesting == 0 && looksLikeStatementStart(index) { return }
+            }
+            advance()
+        }
+    }
+
+    /// Local recovery inside a bracketed list after a bad element: skips to the next `,`
+    /// (consumed; returns false so the list continues) or to the closer (consumed; returns
+    /// true). Gives up (throws, for statement-level recovery) at end of file, a mismatched
+    /// closer, a statement keyword, or a newline outside braces.
+    mutating func skipInList(closer: TokenKind, separators: Bool) throws(ParseAbort) -> Bool {
+        if resumeHere || gaveUp { throw ParseAbort() }
+        var nesting = 0
+        while true {
+            let kind = current.kind
+            if nesting == 0 {
+                if kind == closer {
+                    advance()
+                    return true
+                }
+                if kind == .comma && separators {
+                    advance()
+                    return false
+                }
+            }
+            switch kind {
+            case .eof:
+                throw ParseAbort()
+            case .leftParen, .leftBracket, .leftBrace:
+                nesting += 1
+            case .rightParen, .rightBracket, .rightBrace:
+                if nesting == 0 { throw ParseAbort() }
+                nesting -= 1
+            case .newline, .semicolon:
+                if nesting == 0 && (closer != .rightBrace || kind == .semicolon) { throw ParseAbort() }
+            default:
+                if nesting == 0 && isStatementKeyword(index) {
+                    resumeHere = true
+                    throw ParseAbort()
+                }
+            }
+            advance()
+        }
+    }
+
+    /// True if no closer of kind `closer` matches the bracket we are in: scanning ahead from
+    /// the current token, the first unmatched closer is a different one, or a statement
+    /// keyword or the end of file comes first. Tells an unclosed bracket from a missing comma.
+    func looksUnclosed(_ closer: TokenKind) -> Bool {
+        var nesting = 0
+        var i = index
+        while i < tokens.count {
+            let kind = tokens[i].kind
+            switch kind {
+            case .eof:
+                return true
+            case .leftParen, .leftBracket, .leftBrace:
+                nesting += 1
+            case .rightParen, .rightBracket, .rightBrace:
+                if nesting == 0 { return kind != closer }
+                nesting -= 1
+            default:
+                if nesting == 0 && isStatementKeyword(i) { return true }
+            }
+            i += 1
+        }
+        return true
+    }
+
+    /// Called when a list element or expression inside brackets is complete but the current
+    /// token is neither `,` nor the closer. Reports the problem and recovers: returns true if
+    /// the closer was reached (list done), false if a `,` was (list continues), or throws.
+    ///
+    /// - `what`: where the closer belongs, as in "expected ')' after arguments".
+    /// - `items`: what the list holds ("arguments"), or nil if no `,` is allowed.
+    mutating func recoverInList(closer: TokenKind, open: Token, what: String, items: String?) throws(ParseAbort) -> Bool {
+        let found = current
+        let hint = "to close \(open.kind.display) opened at line \(open.location.line)"
+        let expectation = "expected \(closer.display) \(what)"
+
+        // The bracket was never closed: report it where the closer should have been and
+        // resume parsing at the next statement.
+        if found.kind == .eof || found.kind == .semicolon || (found.kind == .newline && closer != .rightBrace) {
+            errorFound(expectation, hint: hint)
+            throw ParseAbort()
+        }
+        let newLine = startsNewLine(index) && previous.kind != .newline
+        if isStatementKeyword(index) || (newLine && looksUnclosed(closer)) {
+            if newLine {
+                report("\(expectation), found end of line", at: endOfLineLocation(after: previous), tokenIndex: index, hint: hint)
+            } else {
+                errorFound(expectation, hint: hint)
+            }
+            resumeHere = true
+            throw ParseAbort()
+        }
+
+        if let items, Self.canStartExpression(found.kind) {
+            errorFound("expected ',' between \(items)")
+        } else if found.kind == .equal && closer == .rightParen && items == "arguments" {
+            error("'=' is assignment; use '==' to compare, or ':' for a named argument")
+        } else {
+            let mismatched = [.rightParen, .rightBracket, .rightBrace].contains(found.kind)
+            errorFound(expectation, hint: mismatched ? hint : nil)
+        }
+        return try skipInList(closer: closer, separators: items != nil)
+    }
+
+    /// Consumes the closer of a bracket with no separators inside (parentheses, subscripts),
+    /// recovering as `recoverInList` does.
+    mutating func expectCloser(_ closer: TokenKind, open: Token, what: String) throws(ParseAbort) {
+        if consume(closer) { return }
+        _ = try recoverInList(closer: closer, open: open, what: what, items: nil)
+    }
+}
