@@ -1,7 +1,7 @@
 @_exported import QuillLanguage
 
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -73,24 +73,27 @@ public final class QuillRuntime {
 /// Runs a closure on a thread with a large stack, so deeply nested scripts reach Quill's own
 /// depth limits (clear errors) long before the host's stack runs out.
 public func withLargeStack<T>(bytes: Int = 512 << 20, _ body: @escaping () -> T) -> T {
-    final class Box { var body: (() -> T)?; var result: T? }
-    let box = Box()
-    box.body = body
+    var result: T?
+    let work = StackWork { result = body() }
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)
     pthread_attr_setstacksize(&attributes, bytes)
     var thread = pthread_t()
-    let context = Unmanaged.passRetained(box).toOpaque()
+    let context = Unmanaged.passRetained(work).toOpaque()
     let started = pthread_create(&thread, &attributes, { raw in
-        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        box.result = box.body?()
+        Unmanaged<StackWork>.fromOpaque(raw!).takeRetainedValue().body()
         return nil
     }, context)
     pthread_attr_destroy(&attributes)
     if started != 0 {
-        Unmanaged<Box>.fromOpaque(context).release()
+        Unmanaged<StackWork>.fromOpaque(context).release()
         return body()
     }
     pthread_join(thread, nil)
-    return box.result!
+    return result!
+}
+
+private final class StackWork: @unchecked Sendable {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Quill
 
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif

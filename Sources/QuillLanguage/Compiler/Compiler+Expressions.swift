@@ -198,7 +198,7 @@ extension CompilerContext {
 
     // MARK: - Calls
 
-    func call(_ callee: Expr, _ args: [Argument], into r: Int, at loc: SourceLocation) {
+    func call(_ callee: Expr, _ args: [CallArgument], into r: Int, at loc: SourceLocation) {
         // When r is the topmost register in use, the call window can start at r itself.
         let base = (r == fs.freeRegister - 1 && isTemporary(r)) ? r : allocRegister()
         var method: String?

@@ -42,13 +42,31 @@ extension LibrarySupport {
         return NamespaceObject(name, members)
     }
 
-    /// `min(...)`/`max(...)`: several arguments, or one list (range, map keys, string characters).
+    /// `min(...)`/`max(...)`: several arguments, or one list (range, map keys, string
+    /// characters); an optional named `key:` function compares key(item) instead.
     static func extremum(_ args: Args, max: Bool, function: String) throws -> Value {
         guard args.count > 0 else {
             throw QuillError.argument("\(function)() needs at least one argument",
                                       hint: "pass several values or one list: \(function)([3, 1, 2])")
         }
         let items = args.count == 1 ? try items(of: args[0], function: function, argument: "values") : args.all
-        return try ListMethods.extremum(items, max: max, function: function)
+        var key = args.named("key")
+        if key?.isNil == true { key = Optional.none }
+        if let k = key {
+            switch k {
+            case .function, .native: break
+            default: throw QuillError.type("\(function)() argument 'key' must be a function, not \(k.typeName)")
+            }
+        }
+        return try ListMethods.extremum(items, max: max, key: key, vm: args.vm, function: function)
+    }
+}
+
+extension Args {
+    /// Argument `i` as a function, or Swift nil when it was not given (or is nil).
+    /// (Spelled out because `cond ? nil : value` would infer the Quill nil *value*.)
+    func optionalCallable(_ i: Int) throws -> Value? {
+        if self[i].isNil { return Optional.none }
+        return try callable(i)
     }
 }

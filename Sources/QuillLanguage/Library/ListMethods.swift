@@ -85,13 +85,13 @@ enum ListMethods {
                 for x in items where try vm.call(f, x).isTruthy { out.append(x) }
                 return .list(ListObject(out))
             },
-            // fn(accumulator, item). Without `initial` (or with initial nil) the first item starts.
+            // fn(accumulator, item), starting from `initial`, or without it from the first item.
             method("reduce", ["fn", "initial"], required: 1) { args in
                 let f = try args.callable(0), vm = args.vm
                 let items = args.receiverList.items
                 var acc: Value
                 var rest = items[...]
-                if args[1].isNil {
+                if args.count < 2 {
                     guard let first = items.first else {
                         throw QuillError.value("reduce() of an empty list with no initial value",
                                                hint: "pass a starting value: xs.reduce(fn, 0)")
@@ -128,13 +128,13 @@ enum ListMethods {
             // MARK: Ordering
             method("sort", ["key", "reverse"], required: 0) { args in
                 let list = args.receiverList
-                let key = args[0].isNil ? nil : try args.callable(0)
+                let key = try args.optionalCallable(0)
                 list.items = try sortValues(list.items, key: key, reverse: try args.bool(1, default: false),
                                             vm: args.vm, function: "sort")
                 return .nil
             },
             method("sorted", ["key", "reverse"], required: 0) { args in
-                let key = args[0].isNil ? nil : try args.callable(0)
+                let key = try args.optionalCallable(0)
                 return .list(ListObject(try sortValues(args.receiverList.items, key: key,
                                                        reverse: try args.bool(1, default: false),
                                                        vm: args.vm, function: "sorted")))
@@ -164,8 +164,15 @@ enum ListMethods {
                 return .list(ListObject(Array(items[r])))
             },
             method("sum") { args in try sum(args.receiverList.items, function: "sum") },
-            method("min") { args in try extremum(args.receiverList.items, max: false, function: "min") },
-            method("max") { args in try extremum(args.receiverList.items, max: true, function: "max") },
+            // min(key: fn) / max(key: fn): the first smallest / largest item (by key(item) when given).
+            method("min", ["key"], required: 0) { args in
+                try extremum(args.receiverList.items, max: false, key: try args.optionalCallable(0),
+                             vm: args.vm, function: "min")
+            },
+            method("max", ["key"], required: 0) { args in
+                try extremum(args.receiverList.items, max: true, key: try args.optionalCallable(0),
+                             vm: args.vm, function: "max")
+            },
 
             // MARK: Reshaping
             method("copy") { args in .list(ListObject(args.receiverList.items)) },
@@ -238,13 +245,18 @@ enum ListMethods {
             }
         } else {
             let sign = reverse ? -1 : 1
-            do {
-                try order.sort { a, b in
-                    let c = try Value.compare(keys[a], keys[b]) * sign
-                    return c < 0 || (c == 0 && a < b)
+            try order.sort { a, b in
+                let c: Int
+                do {
+                    c = try Value.compare(keys[a], keys[b]) * sign
+                } catch let e as QuillError {
+                    // Name the types in list order, whatever order the sort compared them in.
+                    let (x, y) = a < b ? (keys[a], keys[b]) : (keys[b], keys[a])
+                    let message = e.kind == "TypeError" ? "cannot compare \(x.typeName) with \(y.typeName)" : e.message
+                    throw QuillError(e.kind, "\(function)(): \(message)",
+                                     hint: e.hint ?? (key == nil ? "pass key: to sort by a comparable value" : nil))
                 }
-            } catch let e as QuillError {
-                throw QuillError(e.kind, "\(function)(): \(e.message)", hint: e.hint ?? "pass key: to sort by a comparable value")
+                return c < 0 || (c == 0 && a < b)
             }
         }
         return order.map { items[$0] }
@@ -275,15 +287,18 @@ enum ListMethods {
         return isFloat ? .float(floatSum) : .int(intSum)
     }
 
-    /// The smallest or largest item by `Value.compare`; the first of equals wins.
-    static func extremum(_ items: [Value], max: Bool, function: String) throws -> Value {
+    /// The smallest or largest item by `Value.compare` of the items or of `key(item)`; the
+    /// first of equals wins.
+    static func extremum(_ items: [Value], max: Bool, key: Value? = nil, vm: VM, function: String) throws -> Value {
         guard var best = items.first else {
             throw QuillError.value("\(function)() of an empty list")
         }
+        var bestKey = try key.map { try vm.call($0, best) } ?? best
         do {
             for x in items.dropFirst() {
-                let c = try Value.compare(x, best)
-                if max ? c > 0 : c < 0 { best = x }
+                let k = try key.map { try vm.call($0, x) } ?? x
+                let c = try Value.compare(k, bestKey)
+                if max ? c > 0 : c < 0 { best = x; bestKey = k }
             }
         } catch let e as QuillError {
             throw QuillError(e.kind, "\(function)(): \(e.message)", hint: e.hint)

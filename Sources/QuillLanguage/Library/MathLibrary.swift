@@ -27,7 +27,7 @@ enum MathLibrary {
         NativeFunction("math.\(name)", ["x"]) { args in
             let x = try args.double(0)
             if let check = domain, let problem = check(x) {
-                throw QuillError.value("math.\(name)(): domain error: \(problem), got \(Value.format(x))")
+                throw QuillError.value("math.\(name)(): domain error: \(problem), got \(args[0].repr)")
             }
             return .float(f(x))
         }
@@ -40,7 +40,7 @@ enum MathLibrary {
         }
     }
 
-    private static let unitInterval: (Double) -> String? = { x in
+    private static func unitInterval(_ x: Double) -> String? {
         x < -1 || x > 1 ? "x must be between -1 and 1" : nil
     }
 
@@ -63,12 +63,12 @@ enum MathLibrary {
             NativeFunction("math.log", ["x", "base"], required: 1) { args in
                 let x = try args.double(0)
                 guard x > 0 else {
-                    throw QuillError.value("math.log(): domain error: x must be positive, got \(Value.format(x))")
+                    throw QuillError.value("math.log(): domain error: x must be positive, got \(args[0].repr)")
                 }
                 guard !args[1].isNil else { return .float(log(x)) }
                 let base = try args.double(1)
                 guard base > 0, base != 1 else {
-                    throw QuillError.value("math.log(): domain error: base must be positive and not 1, got \(Value.format(base))")
+                    throw QuillError.value("math.log(): domain error: base must be positive and not 1, got \(args[1].repr)")
                 }
                 return .float(log(x) / log(base))
             },
@@ -90,10 +90,10 @@ enum MathLibrary {
                 .float(hypot(try args.double(0), try args.double(1)))
             },
             NativeFunction("math.abs", ["x"]) { args in try absolute(args, function: "math.abs") },
-            NativeFunction("math.min", ["values"], required: 0, variadic: true) { args in
+            NativeFunction("math.min", ["key"], required: 0, variadic: true) { args in
                 try LibrarySupport.extremum(args, max: false, function: "math.min")
             },
-            NativeFunction("math.max", ["values"], required: 0, variadic: true) { args in
+            NativeFunction("math.max", ["key"], required: 0, variadic: true) { args in
                 try LibrarySupport.extremum(args, max: true, function: "math.max")
             },
             NativeFunction("math.is_nan", ["x"]) { args in .bool(try args.double(0).isNaN) },

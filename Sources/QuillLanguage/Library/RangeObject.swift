@@ -1,8 +1,10 @@
-/// The value `range(a, b, step)` returns: the ints from `start` up to (not including) `end`,
-/// `step` apart. A negative step counts down (`range(5, 0, -1)` is 5, 4, 3, 2, 1).
+/// An arithmetic progression of ints: `range(a, b, step)`, `a..b` (inclusive) and `a..<b`.
+/// The ints run from `start` up to (not including) `end`, `step` apart; a negative step counts
+/// down (`range(5, 0, -1)` is 5, 4, 3, 2, 1).
 ///
-/// The VM iterates ranges directly from `start`, `end` and `step` without calling
-/// `makeIterator`; `values()` and the iterator exist for library code and other hosts.
+/// The VM iterates ranges directly from `start`, `count` and `step` without allocating a list
+/// or calling `makeIterator`; `values()` and the iterator exist for library code and other hosts.
+/// Members: fields `start`, `end`, `step`; methods `len()`, `list()` (alias `to_list()`), `contains(x)`.
 public final class RangeObject: NativeObject {
     public let start: Int
     /// Exclusive.
@@ -17,7 +19,13 @@ public final class RangeObject: NativeObject {
         self.step = step
     }
 
-    /// The number of values, computed without overflow.
+    /// `a..b`: the inclusive form, stored with an exclusive end (saturating at Int.max).
+    public convenience init(from a: Int, through b: Int) {
+        let (e, overflow) = b.addingReportingOverflow(1)
+        self.init(start: a, end: overflow ? Int.max : e)
+    }
+
+    /// The number of values, computed without overflow (saturating at Int.max).
     public var count: Int {
         if step > 0 {
             guard start < end else { return 0 }
@@ -31,10 +39,12 @@ public final class RangeObject: NativeObject {
     }
 
     private static func clamped(_ n: UInt) -> Int { n > UInt(Int.max) ? Int.max : Int(n) }
-    }
 
     /// The i-th value (0 ≤ i < count).
-    @inline(__always) public func value(at i: Int) -> Int { start &+ i &* step }
+    @inline(__always) public func element(_ i: Int) -> Int { start &+ i &* step }
+
+    /// Whether the int `i` is one of the values.
+    public func contains(_ i: Int) -> Bool { contains(Value.int(i)) }
 
     /// Whether `x` is one of the values (`x in r`): ints, and floats equal to one of them.
     public func contains(_ x: Value) -> Bool {
@@ -54,7 +64,7 @@ public final class RangeObject: NativeObject {
         let n = count
         var out: [Value] = []
         out.reserveCapacity(n)
-        for i in 0..<n { out.append(.int(value(at: i))) }
+        for i in 0..<n { out.append(.int(element(i))) }
         return out
     }
 
@@ -118,6 +128,6 @@ final class RangeIterator: NativeIterator {
     override func next() throws -> Value? {
         guard i < count else { return nil }
         defer { i += 1 }
-        return .int(range.value(at: i))
+        return .int(range.element(i))
     }
 }

@@ -37,9 +37,11 @@ enum StringMethods {
                 return list(split(s, on: sep, maxSplits: maxSplits))
             },
             // `sep.join(items)`: every item is converted with str(), so `", ".join([1, 2])` is "1, 2".
+            // Items may be a list, a range, a map (its keys) or a string (its characters).
             method("join", ["items"]) { args in
                 let sep = args.receiverString.value
-                return .str(join(try args.list(0).items, separator: sep))
+                if case .list(let l) = args[0] { return .str(join(l.items, separator: sep)) }
+                return .str(join(try LibrarySupport.items(of: args[0], function: "join", argument: "items"), separator: sep))
             },
             method("lines") { args in
                 let s = args.receiverString.value
@@ -154,7 +156,7 @@ enum StringMethods {
                     String(repeating: fill, count: n / 2) + s + String(repeating: fill, count: n - n / 2)
                 }
             },
-            method("format", ["values"], required: 0, variadic: true) { args in
+            method("format", [], required: 0, variadic: true) { args in
                 .str(try StringFormatter.format(args.receiverString.value, args.all, function: "format"))
             },
 
@@ -294,7 +296,7 @@ enum StringMethods {
         let width = try args.int(0)
         let fill = try args.string(1, default: " ")
         guard fill.count == 1 else {
-            throw QuillError.value("\(name)(): fill must be exactly one character, got \(Value.str(fill).repr)")
+            throw QuillError.value("\(name)(): fill must be exactly one character, got '\(fill)'")
         }
         let missing = width - s.count
         if missing <= 0 { return .string(s) }

@@ -28,7 +28,7 @@ public indirect enum ExprKind: Sendable {
     case logical(LogicalOp, Expr, Expr)
     /// `a..b` (inclusive) and `a..<b` (exclusive).
     case range(Expr, Expr, inclusive: Bool)
-    case call(Expr, [Argument])
+    case call(Expr, [CallArgument])
     /// `obj.name`
     case member(Expr, String)
     /// `obj[index]`
@@ -45,7 +45,7 @@ public enum StringPart: Sendable {
 }
 
 /// A call argument: positional when `name` is nil, else `name: value`.
-public struct Argument: Sendable {
+public struct CallArgument: Sendable {
     public var name: String?
     public var value: Expr
     public var location: SourceLocation

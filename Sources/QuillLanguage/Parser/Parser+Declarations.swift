@@ -7,6 +7,7 @@
 ///     parameter  = NAME [":" expr]
 extension Parser {
     /// `fn name(...) { }` or `prompt name(...) { }` (the current token is the keyword).
+    @inline(never)
     mutating func parseFunctionDeclaration() throws(ParseAbort) -> Stmt {
         let keyword = advance()
         let isPrompt = keyword.kind == .kwPrompt
@@ -41,6 +42,7 @@ extension Parser {
     }
 
     /// `fn(x) => e` or `fn(x) { ... }` (the current token is `fn`).
+    @inline(never)
     mutating func parseLambda() throws(ParseAbort) -> Expr {
         let keyword = advance()
         guard at(.leftParen) else {
@@ -69,6 +71,7 @@ extension Parser {
     }
 
     /// `(a, b: default, ...)`; the current token is `(`. Duplicate names are reported.
+    @inline(never)
     mutating func parseParameters() throws(ParseAbort) -> [Parameter] {
         let open = advance()
         var parameters: [Parameter] = []
@@ -78,7 +81,7 @@ extension Parser {
             if consume(.rightParen) { break }
             guard at(.identifier) else {
                 errorFound("expected a parameter name")
-                if try skipInList(closer: .rightParen, separators: true) { break }
+                if try skipInList(closer: .rightParen, separators: true, from: iterationStart) { break }
                 continue
             }
             let name = advance()
@@ -91,12 +94,12 @@ extension Parser {
                 do {
                     defaultValue = try parseExpression()
                 } catch {
-                    if try skipInList(closer: .rightParen, separators: true) { break }
+                    if try skipInList(closer: .rightParen, separators: true, from: iterationStart) { break }
                     continue
                 }
             } else if at(.equal) {
                 error("a parameter's default value is written 'name: value'")
-                if try skipInList(closer: .rightParen, separators: true) { break }
+                if try skipInList(closer: .rightParen, separators: true, from: iterationStart) { break }
                 continue
             }
             parameters.append(Parameter(name: name.text, defaultValue: defaultValue, location: name.location))

@@ -26,6 +26,7 @@ extension Parser {
 
     /// The binary operator at the current token: the operator, its precedence, and how many
     /// tokens it spans (`not in` is two).
+    @inline(never)
     func infixOperator() -> (op: Infix, precedence: Int, width: Int)? {
         switch current.kind {
         case .kwOr: return (.logical(.or), Precedence.or, 1)
@@ -63,9 +64,11 @@ extension Parser {
 
         var lhs: Expr
         if at(.kwNot) && minPrecedence <= Precedence.not {
-            let not = advance()
-            let operand = try parseBinary(Precedence.comparison)
-            lhs = Expr(.unary(.not, operand), at: not.location)
+            let notLocation = tokens[index].location
+            advance()
+            // `not` binds looser than comparisons (`not a == b` is `not (a == b)`) and may repeat.
+            let operand = try parseBinary(at(.kwNot) && peek().kind != .kwIn ? Precedence.not : Precedence.comparison)
+            lhs = Expr(.unary(.not, operand), at: notLocation)
         } else {
             lhs = try parseUnary()
         }
@@ -76,27 +79,21 @@ extension Parser {
         var reportedChain = false
         var chain = 0
         while let (op, precedence, width) = infixOperator(), precedence >= minPrecedence {
-            let opToken = current
+            let opLocation = tokens[index].location
             if previousNonAssociative == precedence && !reportedChain {
                 reportedChain = true
-                report(precedence == Precedence.comparison
-                       ? "comparison operators cannot be chained; use 'and'"
-                       : "range operators cannot be chained; use parentheses",
-                       at: opToken.location, tokenIndex: index, length: Self.columns(of: opToken, in: bytes))
+                reportChained(comparison: precedence == Precedence.comparison)
             }
             chain += 1
-            if chain > Self.maxChain {
-                error("expression is too long; split it into several statements")
-                throw ParseAbort()
-            }
+            if chain > Self.maxChain { try abortTooLong() }
             for _ in 0..<width { advance() }
             skipNewlinesBeforeOperand()
             let rightAssociative = precedence == Precedence.coalesce
             let rhs = try parseBinary(rightAssociative ? precedence : precedence + 1)
             switch op {
-            case .binary(let b): lhs = Expr(.binary(b, lhs, rhs), at: opToken.location)
-            case .logical(let l): lhs = Expr(.logical(l, lhs, rhs), at: opToken.location)
-            case .range(let inclusive): lhs = Expr(.range(lhs, rhs, inclusive: inclusive), at: opToken.location)
+            case .binary(let b): lhs = Expr(.binary(b, lhs, rhs), at: opLocation)
+            case .logical(let l): lhs = Expr(.logical(l, lhs, rhs), at: opLocation)
+            case .range(let inclusive): lhs = Expr(.range(lhs, rhs, inclusive: inclusive), at: opLocation)
             }
             let nonAssociative = precedence == Precedence.comparison || precedence == Precedence.range
             previousNonAssociative = nonAssociative ? precedence : nil
@@ -107,6 +104,7 @@ extension Parser {
     /// After a binary operator (or `=`), a line break may come before the operand: `a +\n b`.
     /// The newline is kept when the next line cannot start an operand, so the error points at
     /// the end of the line rather than at the next statement.
+    @inline(never)
     mutating func skipNewlinesBeforeOperand() {
         guard at(.newline) else { return }
         var i = index
@@ -118,33 +116,42 @@ extension Parser {
     /// `-9223372036854775808` works), unless `**` or a postfix operator follows the literal.
     mutating func parseUnary() throws(ParseAbort) -> Expr {
         guard at(.minus) else { return try parsePower() }
-        let minus = advance()
-        let literal = current
-        if literal.kind == .int || literal.kind == .float {
-            switch peek().kind {
-            case .starStar, .dot, .leftParen, .leftBracket:
-                break
-            default:
-                advance()
-                return numberLiteral(literal, negative: true, at: minus.location, tokenIndex: index - 1)
-            }
-        }
+        if let folded = foldNegativeLiteral() { return folded }
+        let location = tokens[index].location
+        advance()
         try enterNesting()
         defer { depth -= 1 }
         let operand = try parseUnary()
-        return Expr(.unary(.negate, operand), at: minus.location)
+        return Expr(.unary(.negate, operand), at: location)
+    }
+
+    /// At `-`: the negative literal if a number follows that is not the operand of `**` or
+    /// of a postfix operator (`-2 ** 2` is `-(2 ** 2)`, `-1.abs()` is `-(1.abs())`).
+    @inline(never)
+    mutating func foldNegativeLiteral() -> Expr? {
+        let literal = peek(1)
+        guard literal.kind == .int || literal.kind == .float else { return nil }
+        switch peek(2).kind {
+        case .starStar, .dot, .leftParen, .leftBracket:
+            return nil
+        default:
+            let minus = advance()
+            advance()
+            return numberLiteral(literal, negative: true, at: minus.location, tokenIndex: index - 1)
+        }
     }
 
     /// `base ** exponent`, right-associative; the exponent may itself be negated (`2 ** -1`).
     mutating func parsePower() throws(ParseAbort) -> Expr {
         let base = try parsePostfix()
         guard at(.starStar) else { return base }
-        let op = advance()
+        let opLocation = tokens[index].location
+        advance()
         skipNewlinesBeforeOperand()
         try enterNesting()
         defer { depth -= 1 }
         let exponent = try parseUnary()
-        return Expr(.binary(.power, base, exponent), at: op.location)
+        return Expr(.binary(.power, base, exponent), at: opLocation)
     }
 
     /// Calls, member access, subscripts and slices. Postfix operators must be on the same
@@ -155,34 +162,42 @@ extension Parser {
         var chain = 0
         while true {
             chain += 1
-            if chain > Self.maxChain {
-                error("expression is too long; split it into several statements")
-                throw ParseAbort()
-            }
+            if chain > Self.maxChain { try abortTooLong() }
             switch current.kind {
             case .leftParen:
-                let open = advance()
-                let arguments = try parseArguments(open: open)
-                expr = Expr(.call(expr, arguments), at: open.location)
+                expr = try parseCall(expr)
             case .leftBracket:
                 expr = try parseSubscript(expr)
             case .dot:
-                let dot = advance()
-                // Any name may follow the dot, including keywords.
-                let name = current
-                guard name.kind == .identifier || TokenKind.keywords[name.text] == name.kind else {
-                    errorFound("expected a member name after '.'")
-                    throw ParseAbort()
-                }
-                advance()
-                expr = Expr(.member(expr, name.text), at: dot.location)
+                expr = try parseMember(expr)
             default:
                 return expr
             }
         }
     }
 
+    /// `callee(arguments)`
+    @inline(never)
+    mutating func parseCall(_ callee: Expr) throws(ParseAbort) -> Expr {
+        let open = advance()
+        let arguments = try parseArguments(open: open)
+        return Expr(.call(callee, arguments), at: open.location)
+    }
+
+    /// `object.name`; any name may follow the dot, including a keyword.
+    @inline(never)
+    mutating func parseMember(_ object: Expr) throws(ParseAbort) -> Expr {
+        let dot = advance()
+        let name = current
+        guard name.kind == .identifier || TokenKind.keywords[name.text] == name.kind else {
+            try abortExpected("expected a member name after '.'")
+        }
+        advance()
+        return Expr(.member(object, name.text), at: dot.location)
+    }
+
     /// `base[index]`, or a slice `base[lo:hi]` with either bound optional.
+    @inline(never)
     mutating func parseSubscript(_ base: Expr) throws(ParseAbort) -> Expr {
         let open = advance()
         var lower: Expr? = nil
@@ -198,8 +213,9 @@ extension Parser {
     }
 
     /// Call arguments after `(`: positional, then named (`name: value`).
-    mutating func parseArguments(open: Token) throws(ParseAbort) -> [Argument] {
-        var arguments: [Argument] = []
+    @inline(never)
+    mutating func parseArguments(open: Token) throws(ParseAbort) -> [CallArgument] {
+        var arguments: [CallArgument] = []
         var names = Set<String>()
         var sawNamed = false
         while true {
@@ -217,7 +233,7 @@ extension Parser {
             do {
                 value = try parseExpression()
             } catch {
-                if try skipInList(closer: .rightParen, separators: true) { break }
+                if try skipInList(closer: .rightParen, separators: true, from: iterationStart) { break }
                 continue
             }
             if let name {
@@ -230,7 +246,7 @@ extension Parser {
                 report("positional argument cannot follow a named argument", at: start.location, tokenIndex: startIndex,
                        length: Self.columns(of: start, in: bytes))
             }
-            arguments.append(Argument(name: name, value: value, location: start.location))
+            arguments.append(CallArgument(name: name, value: value, location: start.location))
             if consume(.comma) { continue }
             if consume(.rightParen) { break }
             if try recoverInList(closer: .rightParen, open: open, what: "after arguments", items: "arguments") { break }
@@ -240,27 +256,14 @@ extension Parser {
     }
 
     mutating func parsePrimary() throws(ParseAbort) -> Expr {
-        let token = current
-        switch token.kind {
-        case .kwNil:
-            advance()
-            return Expr(.nilLiteral, at: token.location)
-        case .kwTrue, .kwFalse:
-            advance()
-            return Expr(.bool(token.kind == .kwTrue), at: token.location)
-        case .int, .float:
-            advance()
-            return numberLiteral(token, negative: false, at: token.location, tokenIndex: index - 1)
+        switch tokens[index].kind {
+        case .kwNil, .kwTrue, .kwFalse, .int, .float, .identifier:
+            return parseAtom()
         case .string, .interpolation:
+            guard !isContinuation(tokens[index]) else { try abortExpectedExpression() }
             return try parseStringLiteral()
-        case .identifier:
-            advance()
-            return Expr(.variable(token.text), at: token.location)
         case .leftParen:
-            let open = advance()
-            let inner = try parseExpression()
-            try expectCloser(.rightParen, open: open, what: "after the expression")
-            return inner
+            return try parseParenthesized()
         case .leftBracket:
             return try parseList()
         case .leftBrace:
@@ -268,14 +271,56 @@ extension Parser {
         case .kwFn:
             return try parseLambda()
         default:
-            var expectation = "expected an expression"
-            let before = previous
-            if index > 0, before.kind != .newline, infixOperatorKinds.contains(before.kind) {
-                expectation += " after \(before.kind.display)"
-            }
-            errorFound(expectation)
-            throw ParseAbort()
+            try abortExpectedExpression()
         }
+    }
+
+    /// A name, number, `nil`, `true` or `false`.
+    @inline(never)
+    mutating func parseAtom() -> Expr {
+        let token = advance()
+        switch token.kind {
+        case .kwNil: return Expr(.nilLiteral, at: token.location)
+        case .kwTrue: return Expr(.bool(true), at: token.location)
+        case .kwFalse: return Expr(.bool(false), at: token.location)
+        case .int, .float: return numberLiteral(token, negative: false, at: token.location, tokenIndex: index - 1)
+        default: return Expr(.variable(token.text), at: token.location)
+        }
+    }
+
+    /// `( expr )`
+    @inline(never)
+    mutating func parseParenthesized() throws(ParseAbort) -> Expr {
+        let open = advance()
+        let inner = try parseExpression()
+        try expectCloser(.rightParen, open: open, what: "after the expression")
+        return inner
+    }
+
+    // Error paths, kept out of line so the recursive functions above keep small stack frames
+    // (each level of nesting costs one frame of each).
+
+    @inline(never)
+    mutating func abortExpectedExpression() throws(ParseAbort) -> Never {
+        var expectation = "expected an expression"
+        let before = previous
+        if index > 0, before.kind != .newline, infixOperatorKinds.contains(before.kind) {
+            expectation += " after \(before.kind.display)"
+        }
+        errorFound(expectation)
+        throw ParseAbort()
+    }
+
+    @inline(never)
+    mutating func abortTooLong() throws(ParseAbort) -> Never {
+        error("expression is too long; split it into several statements")
+        throw ParseAbort()
+    }
+
+    @inline(never)
+    mutating func reportChained(comparison: Bool) {
+        error(comparison ? "comparison operators cannot be chained; use 'and'"
+                         : "range operators cannot be chained; use parentheses")
     }
 
     var infixOperatorKinds: Set<TokenKind> {
@@ -286,6 +331,7 @@ extension Parser {
     }
 
     /// An int or float literal, negated when folded with a preceding `-`.
+    @inline(never)
     mutating func numberLiteral(_ token: Token, negative: Bool, at location: SourceLocation, tokenIndex: Int) -> Expr {
         if token.kind == .float {
             guard let value = Double(token.text) else {
@@ -325,6 +371,7 @@ extension Parser {
     }
 
     /// A string literal: `.string` when plain, `.interpolated` with its parts otherwise.
+    @inline(never)
     mutating func parseStringLiteral() throws(ParseAbort) -> Expr {
         let first = current
         if first.kind == .string {
@@ -349,10 +396,9 @@ extension Parser {
     }
 
     /// `[a, b, c]`; trailing comma allowed.
+    @inline(never)
     mutating func parseList() throws(ParseAbort) -> Expr {
         let open = advance()
-        try enterNesting()
-        defer { depth -= 1 }
         var elements: [Expr] = []
         while true {
             let iterationStart = index
@@ -360,7 +406,7 @@ extension Parser {
             do {
                 elements.append(try parseExpression())
             } catch {
-                if try skipInList(closer: .rightBracket, separators: true) { break }
+                if try skipInList(closer: .rightBracket, separators: true, from: iterationStart) { break }
                 continue
             }
             if consume(.comma) { continue }
@@ -373,19 +419,19 @@ extension Parser {
 
     /// `{key: value, ...}`: a name key is a string key, `[expr]` a computed key, anything else
     /// an expression key. Newlines may appear anywhere inside.
+    @inline(never)
     mutating func parseMap() throws(ParseAbort) -> Expr {
         let open = advance()
-        try enterNesting()
-        defer { depth -= 1 }
         var entries: [(key: Expr, value: Expr)] = []
         while true {
             let iterationStart = index
             skipNewlines()
             if consume(.rightBrace) { break }
+            let entryStart = index
             do {
                 entries.append(try parseMapEntry())
             } catch {
-                if try skipInList(closer: .rightBrace, separators: true) { break }
+                if try skipInList(closer: .rightBrace, separators: true, from: entryStart) { break }
                 continue
             }
             skipNewlines()
@@ -397,26 +443,30 @@ extension Parser {
         return Expr(.map(entries), at: open.location)
     }
 
+    @inline(never)
     mutating func parseMapEntry() throws(ParseAbort) -> (key: Expr, value: Expr) {
-        let start = current
-        let key: Expr
-        if at(.identifier) && peek().kind == .colon {
-            advance()
-            key = Expr(.string(start.text), at: start.location)
-        } else if at(.leftBracket) {
-            let open = advance()
-            key = try parseExpression()
-            try expectCloser(.rightBracket, open: open, what: "after the computed key")
-        } else {
-            key = try parseExpression()
-        }
+        let key = try parseMapKey()
         skipNewlines()
-        guard consume(.colon) else {
-            errorFound("expected ':' after the map key")
-            throw ParseAbort()
-        }
+        guard consume(.colon) else { try abortExpected("expected ':' after the map key") }
         skipNewlines()
         let value = try parseExpression()
         return (key, value)
+    }
+
+    /// A map key: a name (as a string), `[computed]`, or any other expression.
+    @inline(never)
+    mutating func parseMapKey() throws(ParseAbort) -> Expr {
+        let start = current
+        if start.kind == .identifier && peek().kind == .colon {
+            advance()
+            return Expr(.string(start.text), at: start.location)
+        }
+        if start.kind == .leftBracket {
+            advance()
+            let key = try parseExpression()
+            try expectCloser(.rightBracket, open: start, what: "after the computed key")
+            return key
+        }
+        return try parseExpression()
     }
 }

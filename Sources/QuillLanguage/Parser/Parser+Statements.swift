@@ -33,9 +33,10 @@ extension Parser {
             do {
                 let statement = try parseStatement()
                 statements.append(statement)
+                statementStart = start
                 try expectStatementEnd()
             } catch {
-                synchronize()
+                synchronize(from: start)
             }
             // Progress guard: whatever went wrong, never loop without consuming a token.
             if index == start && !at(.rightBrace) && !at(.eof) {
@@ -48,6 +49,7 @@ extension Parser {
 
     /// After a statement: a newline, `;`, `}`, end of file, or (where the lexer dropped the
     /// newline because of an unclosed bracket) a token on a new line.
+    @inline(never)
     mutating func expectStatementEnd() throws(ParseAbort) {
         switch current.kind {
         case .newline, .semicolon, .rightBrace, .eof:
@@ -80,10 +82,11 @@ extension Parser {
         return body
     }
 
+    /// One statement. Each form is parsed out of line so that this function, which is on
+    /// the stack once per nested block, keeps a small frame.
     mutating func parseStatement() throws(ParseAbort) -> Stmt {
         statementStart = index
-        let token = current
-        switch token.kind {
+        switch tokens[index].kind {
         case .kwLet, .kwVar:
             return try parseBinding()
         case .kwFn where peek().kind == .identifier:
@@ -93,46 +96,63 @@ extension Parser {
         case .kwIf:
             return try parseIf()
         case .kwWhile:
-            advance()
-            let condition = try parseCondition()
-            let body = try parseBlock("after while condition")
-            return Stmt(.whileLoop(condition: condition, body: body), at: token.location)
+            return try parseWhile()
         case .kwFor:
             return try parseFor()
-        case .kwBreak:
-            advance()
-            return Stmt(.breakLoop, at: token.location)
-        case .kwContinue:
-            advance()
-            return Stmt(.continueLoop, at: token.location)
-        case .kwReturn:
-            advance()
-            if atExpressionEnd() { return Stmt(.returnValue(nil), at: token.location) }
-            return Stmt(.returnValue(try parseExpression()), at: token.location)
+        case .kwBreak, .kwContinue, .kwReturn, .kwThrow:
+            return try parseJump()
         case .kwTry:
             return try parseTry()
-        case .kwThrow:
-            advance()
-            if atExpressionEnd() {
-                errorFound("expected an expression after 'throw'")
-                throw ParseAbort()
-            }
-            return Stmt(.throwError(try parseExpression()), at: token.location)
         case .kwImport:
             return try parseImport()
-        case .kwElse:
-            error("'else' must follow the '}' of an 'if' block")
-            throw ParseAbort()
-        case .kwCatch:
-            error("'catch' must follow the '}' of a 'try' block")
-            throw ParseAbort()
+        case .kwElse, .kwCatch:
+            try abortMisplacedClause()
         case .identifier where isMessageStatement():
-            advance()
-            let content = try parseExpression()
-            return Stmt(.message(role: token.text, content: content), at: token.location)
+            return try parseMessage()
         default:
             return try parseExpressionStatement()
         }
+    }
+
+    /// `while cond { }`
+    @inline(never)
+    mutating func parseWhile() throws(ParseAbort) -> Stmt {
+        let keyword = advance()
+        let condition = try parseCondition()
+        let body = try parseBlock("after while condition")
+        return Stmt(.whileLoop(condition: condition, body: body), at: keyword.location)
+    }
+
+    /// `break`, `continue`, `return [expr]`, `throw expr`.
+    @inline(never)
+    mutating func parseJump() throws(ParseAbort) -> Stmt {
+        let keyword = advance()
+        switch keyword.kind {
+        case .kwBreak:
+            return Stmt(.breakLoop, at: keyword.location)
+        case .kwContinue:
+            return Stmt(.continueLoop, at: keyword.location)
+        case .kwReturn:
+            if atExpressionEnd() { return Stmt(.returnValue(nil), at: keyword.location) }
+            return Stmt(.returnValue(try parseExpression()), at: keyword.location)
+        default:
+            if atExpressionEnd() { try abortExpected("expected an expression after 'throw'") }
+            return Stmt(.throwError(try parseExpression()), at: keyword.location)
+        }
+    }
+
+    /// `system e`, `user e`, `assistant e` in a prompt body.
+    @inline(never)
+    mutating func parseMessage() throws(ParseAbort) -> Stmt {
+        let role = advance()
+        let content = try parseExpression()
+        return Stmt(.message(role: role.text, content: content), at: role.location)
+    }
+
+    @inline(never)
+    mutating func abortMisplacedClause() throws(ParseAbort) -> Never {
+        error(at(.kwElse) ? "'else' must follow the '}' of an 'if' block" : "'catch' must follow the '}' of a 'try' block")
+        throw ParseAbort()
     }
 
     /// True at a token that ends a statement, so an optional expression is absent.
@@ -144,6 +164,7 @@ extension Parser {
     }
 
     /// `let x = e`, `var x = e`, `var x`.
+    @inline(never)
     mutating func parseBinding() throws(ParseAbort) -> Stmt {
         let keyword = advance()
         let mutable = keyword.kind == .kwVar
@@ -172,6 +193,7 @@ extension Parser {
 
     /// An `if`/`while` condition. `if x = 1` is reported, then parsed as if it were `==` so the
     /// block is still checked.
+    @inline(never)
     mutating func parseCondition() throws(ParseAbort) -> Expr {
         let condition = try parseExpression()
         if at(.equal) {
@@ -184,6 +206,7 @@ extension Parser {
 
     /// `if`/`else if`/`else`, parsed iteratively so long chains do not recurse; each `else if`
     /// becomes an `ifElse` nested in the previous one's `otherwise`.
+    @inline(never)
     mutating func parseIf() throws(ParseAbort) -> Stmt {
         var clauses: [(condition: Expr, body: [Stmt], location: SourceLocation)] = []
         var otherwise: [Stmt]? = nil
@@ -212,6 +235,7 @@ extension Parser {
     }
 
     /// `for x in e { }` or `for k, v in e { }`.
+    @inline(never)
     mutating func parseFor() throws(ParseAbort) -> Stmt {
         let keyword = advance()
         var names: [String] = []
@@ -237,6 +261,7 @@ extension Parser {
     }
 
     /// `try { } catch e { }` or `try { } catch { }`.
+    @inline(never)
     mutating func parseTry() throws(ParseAbort) -> Stmt {
         let keyword = advance()
         let body = try parseBlock("after 'try'")
@@ -254,6 +279,7 @@ extension Parser {
 
     /// `import "path"` or `import "path" as name`. Without `as`, the module is bound to the
     /// last path component minus a `.quill` extension.
+    @inline(never)
     mutating func parseImport() throws(ParseAbort) -> Stmt {
         let keyword = advance()
         guard at(.string) else {
@@ -308,6 +334,7 @@ extension Parser {
     }
 
     /// An expression statement, or an assignment when an assignment operator follows.
+    @inline(never)
     mutating func parseExpressionStatement() throws(ParseAbort) -> Stmt {
         let startIndex = index
         let start = current

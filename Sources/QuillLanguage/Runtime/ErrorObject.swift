@@ -15,7 +15,7 @@ public struct TraceEntry: Sendable, Equatable {
 ///
 /// Fields visible to scripts: `message`, `kind`, `location` ("file:line:col"), `trace` (list of
 /// strings) and `value` (the thrown value when a script threw something other than an error).
-public final class ErrorObject {
+public final class ErrorObject: @unchecked Sendable {
     public var kind: String
     public var message: String
     public var hint: String?

@@ -2,7 +2,7 @@
 ///
 /// Natives declare their parameter names, so named arguments, arity checks and error messages
 /// work the same for every built-in. Optional parameters read as `nil` when not given.
-public final class NativeFunction {
+public final class NativeFunction: @unchecked Sendable {
     public typealias Body = (Args) throws -> Value
 
     public let name: String

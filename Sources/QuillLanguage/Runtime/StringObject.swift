@@ -16,10 +16,11 @@ public final class StringObject {
         return c
     }
 
-    /// The number of characters. ASCII strings answer from the UTF-8 count without a scan.
+    /// The number of characters. ASCII strings without "\r\n" (which is one character) answer
+    /// from the UTF-8 count without segmenting.
     public var count: Int {
         if let c = characterCache { return c.count }
-        if value.utf8.allSatisfy({ $0 < 0x80 }) { return value.utf8.count }
+        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return value.utf8.count }
         return characters.count
     }
 }
