@@ -42,6 +42,9 @@ struct Run: ParsableCommand {
     @Option(name: .customShort("e"), help: "Run this code instead of a file.")
     var code: String?
 
+    @Flag(name: .customLong("dump-bytecode"), help: "Print the compiled bytecode instead of running.")
+    var dumpBytecode = false
+
     @Argument(help: "The script to run ('-' reads standard input).")
     var file: String?
 
@@ -74,6 +77,17 @@ struct Run: ParsableCommand {
         } else {
             let status = withLargeStack { BasicREPL().run() }
             throw ExitCode(status)
+        }
+        if dumpBytecode {
+            let runtime = QuillRuntime()
+            let file = SourceFile(name: name, text: source)
+            do {
+                print(Disassembler.render(try runtime.vm.compile(file, into: Module(name: name, file: file))), terminator: "")
+            } catch let e as CompileError {
+                printError(DiagnosticRenderer.render(e, color: false))
+                throw ExitCode(ExitStatus.compileError)
+            }
+            return
         }
         let status = withLargeStack { Self.execute(source: source, name: name, arguments: scriptArguments) }
         if status != 0 { throw ExitCode(status) }

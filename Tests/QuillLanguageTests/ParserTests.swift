@@ -269,7 +269,9 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(tree("f = fn() => 1"), "(= f (lambda () ((return 1))))")
         XCTAssertEqual(tree("f = fn(a, b: 2,) {\n  return a + b\n}"), "(= f (lambda (a b:2) ((return (+ a b)))))")
         XCTAssertEqual(tree("map(xs, fn(x) => x + 1)"), "(call map xs (lambda (x) ((return (+ x 1)))))")
-        XCTAssertEqual(tree("fn(x) => fn(y) => x + y"), "(lambda (x) ((return (lambda (y) ((return (+ x y)))))))")
+        XCTAssertEqual(tree("f = fn(x) => fn(y) => x + y"), "(= f (lambda (x) ((return (lambda (y) ((return (+ x y))))))))")
+        // At the start of a statement, `fn` always declares a function.
+        XCTAssertEqual(errors("fn (x) {}"), ["1:4: expected a function name after 'fn'"])
     }
 
     func testCallArguments() {
@@ -416,7 +418,7 @@ final class ParserTests: XCTestCase {
             "if x { let = 3 }",
             "print(a)")
         XCTAssertEqual(errors(source), [
-            "1:12: expected an expression after '+', found end of line",
+            "1:12: expected an expression, found end of line",
             "3:15: expected ',' between arguments, found '2'",
             "5:12: expected a variable name after 'let', found '='",
         ])
@@ -430,9 +432,31 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(errors(source), [
             "1:9: expected ')' after the expression, found end of line",
             "4:10: expected ']' after the list elements, found end of line",
-            "5:5: expected an expression after '=', found ')'",
+            "5:5: expected an expression, found ')'",
         ])
         XCTAssertEqual(SExpr.print(parse(source).statements), "(= y 2) (= z 3)")
+    }
+
+    func testErrorsInsideAnUnclosedParenthesis() {
+        // The lexer drops every newline after the unclosed '(', yet each line is still checked.
+        let source = lines(
+            "let a = (1 +",
+            "let b = 2",
+            "let c = ]",
+            "print(b)",
+            "fn (x) {}")
+        XCTAssertEqual(errors(source), [
+            "1:13: expected an expression, found end of line",
+            "3:9: expected an expression, found ']'",
+            "5:4: expected a function name after 'fn'",
+        ])
+        XCTAssertEqual(SExpr.print(parse(source).statements), "(let b 2) (call print b)")
+    }
+
+    func testMissingBraceBeforeCatchOrElse() {
+        XCTAssertEqual(errors("try {\n  print(1)\ncatch e {\n}"), ["3:1: expected '}' to close '{' opened at line 1"])
+        XCTAssertEqual(SExpr.print(parse("try {\n  print(1)\ncatch e {\n}").statements), "(try ((call print 1)) e ())")
+        XCTAssertEqual(errors("if x {\n  a\nelse {\n  b\n}"), ["3:1: expected '}' to close '{' opened at line 1"])
     }
 
     func testUnclosedBraceHint() {
@@ -503,7 +527,7 @@ final class ParserTests: XCTestCase {
     }
 
     func testRandomInputNeverHangsOrCrashes() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SplitMix64(seed: 42)  // the VM's seedable generator, for reproducibility
         let pieces = ["let", "var", "fn", "prompt", "if", "else", "for", "in", "while", "return", "try", "catch", "import",
                       "not", "and", "x", "user", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "=>", "..", "+", "-",
                       "**", "=", "==", "??", "\n", " ", "\"a\\(", "\"", "\"\"\"\n", "1", "2.5", "0x", "#c\n", "!", "é"]
@@ -535,18 +559,5 @@ final class ParserTests: XCTestCase {
             XCTAssertEqual(error.diagnostics.count, 2)
             XCTAssertEqual(error.file.name, "bad")
         }
-    }
-}
-
-/// A small deterministic random number generator, so the fuzz test is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -168,6 +168,13 @@ extension CompilerContext {
             emit(.addInt, r, a, Int(imm))
             return
         }
+        // `x * 3`, `x % 7`, `x // 2` with a positive constant use an immediate operand too.
+        if [.multiply, .modulo, .floorDivide].contains(op), case .int(let k) = right.kind, k > 0, let imm = Int32(exactly: k) {
+            let a = anyRegister(left)
+            location = loc
+            emit(op == .multiply ? .multiplyInt : op == .modulo ? .moduloInt : .floorDivideInt, r, a, Int(imm))
+            return
+        }
         let a = anyRegister(left)
         let b = anyRegister(right)
         location = loc
@@ -240,6 +247,20 @@ extension CompilerContext {
         location = e.location
         defer { location = saved }
         switch e.kind {
+        case .binary(let op, let l, let rhs) where Self.smallInt(rhs) != nil
+            && [.less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual].contains(op):
+            // Comparing with a small constant: no register for the constant.
+            let a = anyRegister(l)
+            let imm = Int(UInt16(bitPattern: Self.smallInt(rhs)!))
+            location = e.location
+            switch op {
+            case .less: return [emit(.jumpUnlessLessInt, a, imm)]
+            case .lessEqual: return [emit(.jumpUnlessLessEqualInt, a, imm)]
+            case .greater: return [emit(.jumpUnlessGreaterInt, a, imm)]
+            case .greaterEqual: return [emit(.jumpUnlessGreaterEqualInt, a, imm)]
+            case .equal: return [emit(.jumpUnlessEqualInt, a, imm)]
+            default: return [emit(.jumpUnlessNotEqualInt, a, imm)]
+            }
         case .binary(let op, let l, let r) where [.less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual].contains(op):
             let a = anyRegister(l)
             let b = anyRegister(r)
@@ -267,6 +288,12 @@ extension CompilerContext {
             let t = anyRegister(e)
             return [emit(.jumpIfFalse, t)]
         }
+    }
+
+    /// The value of an int literal that fits an instruction's 16-bit immediate.
+    static func smallInt(_ e: Expr) -> Int16? {
+        if case .int(let k) = e.kind { return Int16(exactly: k) }
+        return nil
     }
 
     /// Emits jumps taken when `e` is true.

@@ -20,6 +20,9 @@ public enum Opcode: UInt8, Sendable {
     case newMap          // R[A] = {R[B]: R[B+1], ...} (C pairs)
     case add, subtract, multiply, divide, floorDivide, modulo, power // R[A] = R[B] op R[C]
     case addInt          // R[A] = R[B] + C
+    case multiplyInt     // R[A] = R[B] * C
+    case moduloInt       // R[A] = R[B] % C (C > 0)
+    case floorDivideInt  // R[A] = R[B] // C (C > 0)
     case equal, notEqual, less, lessEqual // R[A] = R[B] op R[C]
     case contains        // R[A] = R[B] in R[C]
     case not             // R[A] = not R[B]
@@ -29,6 +32,9 @@ public enum Opcode: UInt8, Sendable {
     case jumpIfTrue      // if R[A]: pc += C
     case jumpIfNotNil    // if R[A] != nil: pc += C
     case jumpUnlessLess, jumpUnlessLessEqual, jumpUnlessEqual, jumpUnlessNotEqual // if not (R[A] op R[B]): pc += C
+    // The same against a small int constant: B holds it as an Int16 bit pattern.
+    case jumpUnlessLessInt, jumpUnlessLessEqualInt, jumpUnlessGreaterInt, jumpUnlessGreaterEqualInt
+    case jumpUnlessEqualInt, jumpUnlessNotEqualInt
     case call            // R[A] = R[A](R[A+1] ..< R[A+1+B]); C-1 = call site (named arguments) or C = 0
     case invoke          // R[A] = R[A].name(R[A+1] ..< R[A+1+B]); C = call site
     case closure         // R[A] = closure of prototype C

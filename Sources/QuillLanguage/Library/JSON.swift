@@ -162,7 +162,6 @@ enum JSON {
     struct Decoder {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
-
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         /// An error at the current position, or "unexpected end of input" when there is no more.

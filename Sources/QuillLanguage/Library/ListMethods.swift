@@ -10,7 +10,7 @@
 /// - `sort` is stable, and `reverse: true` keeps equal items in their original order.
 enum ListMethods {
     /// Method name → native, looked up by the VM for receivers of type list.
-    nonisolated(unsafe) static let table: [String: NativeFunction] = {
+    static let table: [String: NativeFunction] = {
         var t: [String: NativeFunction] = [:]
         for f in methods { t[f.name] = f }
         return t

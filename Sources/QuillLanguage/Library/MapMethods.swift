@@ -7,7 +7,7 @@
 /// `copy` return new maps.
 enum MapMethods {
     /// Method name → native, looked up by the VM for receivers of type map.
-    nonisolated(unsafe) static let table: [String: NativeFunction] = {
+    static let table: [String: NativeFunction] = {
         var t: [String: NativeFunction] = [:]
         for f in methods { t[f.name] = f }
         return t

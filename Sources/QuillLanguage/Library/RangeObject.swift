@@ -96,7 +96,7 @@ public final class RangeObject: NativeObject {
     }
 
     /// Methods: `len()`, `list()` (alias `to_list()`) and `contains(x)`.
-    nonisolated(unsafe) static let methods: [String: NativeFunction] = {
+    static let methods: [String: NativeFunction] = {
         let list = { (args: Args) throws -> Value in
             let r = receiver(args)
             guard r.count <= 1 << 28 else {

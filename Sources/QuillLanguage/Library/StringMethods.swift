@@ -10,7 +10,7 @@
 /// - Negative indexes count from the end, and slice bounds are clamped, as in Python.
 enum StringMethods {
     /// Method name → native, looked up by the VM for receivers of type string.
-    nonisolated(unsafe) static let table: [String: NativeFunction] = {
+    static let table: [String: NativeFunction] = {
         var t: [String: NativeFunction] = [:]
         for f in methods { t[f.name] = f }
         return t

@@ -13,7 +13,8 @@ extension Parser {
         let isPrompt = keyword.kind == .kwPrompt
         let what = isPrompt ? "prompt" : "function"
         guard at(.identifier) else {
-            errorFound("expected a \(what) name after '\(keyword.text)'")
+            // A lambda cannot stand alone as a statement, so `fn (x) {}` is a nameless declaration.
+            error("expected a \(what) name after '\(keyword.text)'")
             throw ParseAbort()
         }
         let name = advance()

@@ -23,6 +23,8 @@ extension Parser {
         while !gaveUp {
             while at(.newline) || at(.semicolon) { advance() }
             if at(.eof) { break }
+            // In a block, `catch` or `else` means its `}` is missing; `parseBlock` reports it.
+            if inBlock && (at(.kwCatch) || at(.kwElse)) { break }
             if at(.rightBrace) {
                 if inBlock { break }
                 error("unexpected '}' with no matching '{'")
@@ -76,7 +78,11 @@ extension Parser {
         defer { depth -= 1 }
         advance()
         let body = parseStatements(inBlock: true)
-        if !consume(.rightBrace) {
+        if consume(.rightBrace) { return body }
+        if at(.kwCatch) || at(.kwElse) {
+            // `try { ... catch e { }`: end the block here so the clause still parses.
+            error("expected '}' to close '{' opened at line \(open.location.line)")
+        } else {
             errorFound("expected '}' at end of block", hint: "to close '{' opened at line \(open.location.line)")
         }
         return body
@@ -89,9 +95,7 @@ extension Parser {
         switch tokens[index].kind {
         case .kwLet, .kwVar:
             return try parseBinding()
-        case .kwFn where peek().kind == .identifier:
-            return try parseFunctionDeclaration()
-        case .kwPrompt:
+        case .kwFn, .kwPrompt:
             return try parseFunctionDeclaration()
         case .kwIf:
             return try parseIf()

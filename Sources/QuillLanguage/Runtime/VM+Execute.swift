@@ -50,7 +50,7 @@ extension VM {
         do {
             while true {
                 let ins = code[pc]
-                pc += 1
+                pc &+= 1
                 let a = Int(ins.a)
                 switch ins.op {
                 case .move:
@@ -62,7 +62,7 @@ extension VM {
                 case .loadBool:
                     regs[a] = .bool(ins.b != 0)
                 case .loadInt:
-                    regs[a] = .int(Int(ins.c))
+                    (regs + a).store(int: Int(ins.c))
                 case .getUpvalue:
                     regs[a] = closure.upvalues[Int(ins.b)].pointer.pointee
                 case .setUpvalue:
@@ -116,9 +116,9 @@ extension VM {
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
                         let (r, o) = x.addingReportingOverflow(y)
                         if o { throw Value.overflow("+") }
-                        regs[a] = .int(r)
+                        (regs + a).store(int: r)
                     } else if case .float(let x) = regs[Int(ins.b)], case .float(let y) = regs[Int(ins.c)] {
-                        regs[a] = .float(x + y)
+                        (regs + a).store(float: x + y)
                     } else {
                         regs[a] = try Value.add(regs[Int(ins.b)], regs[Int(ins.c)])
                     }
@@ -126,7 +126,7 @@ extension VM {
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
                         let (r, o) = x.subtractingReportingOverflow(y)
                         if o { throw Value.overflow("-") }
-                        regs[a] = .int(r)
+                        (regs + a).store(int: r)
                     } else {
                         regs[a] = try Value.subtract(regs[Int(ins.b)], regs[Int(ins.c)])
                     }
@@ -134,7 +134,7 @@ extension VM {
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
                         let (r, o) = x.multipliedReportingOverflow(by: y)
                         if o { throw Value.overflow("*") }
-                        regs[a] = .int(r)
+                        (regs + a).store(int: r)
                     } else {
                         regs[a] = try Value.multiply(regs[Int(ins.b)], regs[Int(ins.c)])
                     }
@@ -145,7 +145,7 @@ extension VM {
                 case .modulo:
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)], y > 0 {
                         let r = x % y
-                        regs[a] = .int(r < 0 ? r + y : r)
+                        (regs + a).store(int: r < 0 ? r + y : r)
                     } else {
                         regs[a] = try Value.modulo(regs[Int(ins.b)], regs[Int(ins.c)])
                     }
@@ -155,13 +155,30 @@ extension VM {
                     if case .int(let x) = regs[Int(ins.b)] {
                         let (r, o) = x.addingReportingOverflow(Int(ins.c))
                         if o { throw Value.overflow(ins.c < 0 ? "-" : "+") }
-                        regs[a] = .int(r)
+                        (regs + a).store(int: r)
                     } else {
                         regs[a] = try Value.add(regs[Int(ins.b)], .int(Int(ins.c)))
                     }
+                case .multiplyInt:
+                    if case .int(let x) = regs[Int(ins.b)] {
+                        let (r, o) = x.multipliedReportingOverflow(by: Int(ins.c))
+                        if o { throw Value.overflow("*") }
+                        (regs + a).store(int: r)
+                    } else {
+                        regs[a] = try Value.multiply(regs[Int(ins.b)], .int(Int(ins.c)))
+                    }
+                case .moduloInt:
+                    if case .int(let x) = regs[Int(ins.b)] {
+                        let r = x % Int(ins.c)
+                        (regs + a).store(int: r < 0 ? r + Int(ins.c) : r)
+                    } else {
+                        regs[a] = try Value.modulo(regs[Int(ins.b)], .int(Int(ins.c)))
+                    }
+                case .floorDivideInt:
+                    regs[a] = try Value.floorDivide(regs[Int(ins.b)], .int(Int(ins.c)))
                 case .equal:
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
-                        regs[a] = .bool(x == y)
+                        (regs + a).store(bool: x == y)
                     } else {
                         regs[a] = .bool(regs[Int(ins.b)] == regs[Int(ins.c)])
                     }
@@ -169,7 +186,7 @@ extension VM {
                     regs[a] = .bool(regs[Int(ins.b)] != regs[Int(ins.c)])
                 case .less:
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
-                        regs[a] = .bool(x < y)
+                        (regs + a).store(bool: x < y)
                     } else {
                         regs[a] = .bool(try Value.less(regs[Int(ins.b)], regs[Int(ins.c)]))
                     }
@@ -213,6 +230,49 @@ extension VM {
                     if case .int(let x) = regs[a], case .int(let y) = regs[Int(ins.b)] {
                         if x == y { pc += Int(ins.c) }
                     } else if regs[a] == regs[Int(ins.b)] {
+                        pc += Int(ins.c)
+                    }
+
+                case .jumpUnlessLessInt:
+                    let k = Int(Int16(bitPattern: ins.b))
+                    if case .int(let x) = regs[a] {
+                        if !(x < k) { pc += Int(ins.c) }
+                    } else if try !Value.less(regs[a], .int(k)) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessLessEqualInt:
+                    let k = Int(Int16(bitPattern: ins.b))
+                    if case .int(let x) = regs[a] {
+                        if !(x <= k) { pc += Int(ins.c) }
+                    } else if try !Value.lessEqual(regs[a], .int(k)) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessGreaterInt:
+                    let k = Int(Int16(bitPattern: ins.b))
+                    if case .int(let x) = regs[a] {
+                        if !(x > k) { pc += Int(ins.c) }
+                    } else if try !Value.less(.int(k), regs[a]) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessGreaterEqualInt:
+                    let k = Int(Int16(bitPattern: ins.b))
+                    if case .int(let x) = regs[a] {
+                        if !(x >= k) { pc += Int(ins.c) }
+                    } else if try !Value.lessEqual(.int(k), regs[a]) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessEqualInt:
+                    let k = Int(Int16(bitPattern: ins.b))
+                    if case .int(let x) = regs[a] {
+                        if x != k { pc += Int(ins.c) }
+                    } else if regs[a] != .int(k) {
+                        pc += Int(ins.c)
+                    }
+                case .jumpUnlessNotEqualInt:
+                    let k = Int(Int16(bitPattern: ins.b))
+                    if case .int(let x) = regs[a] {
+                        if x == k { pc += Int(ins.c) }
+                    } else if regs[a] == .int(k) {
                         pc += Int(ins.c)
                     }
 
@@ -288,9 +348,9 @@ extension VM {
                     if case .int(let step) = regs[a] {
                         // A range: R[a+1] counts the values left, R[a+2] is the next one.
                         if case .int(let left) = regs[a + 1], left > 0, case .int(let current) = regs[a + 2] {
-                            regs[a + 3] = .int(current)
-                            regs[a + 1] = .int(left - 1)
-                            regs[a + 2] = .int(current &+ step)
+                            (regs + a + 3).store(int: current)
+                            (regs + a + 1).initialize(to: .int(left - 1))
+                            (regs + a + 2).initialize(to: .int(current &+ step))
                             more = true
                         } else {
                             more = false

@@ -6,7 +6,9 @@ import Darwin
 
 /// A call in progress: the closure, where it is in its code, and where its registers start.
 struct CallFrame {
-    var closure: Closure
+    /// Not retained: the callee value stays in the caller's register `base - 1` for the whole
+    /// call, which keeps the closure alive and saves a retain/release pair per call.
+    unowned(unsafe) var closure: Closure
     var pc: Int
     /// Index of register 0 in the VM stack; the callee value sits at `base - 1`.
     var base: Int
@@ -37,40 +39,86 @@ public final class VM {
     public var scriptArguments: [String] = []
     /// Resolves and loads `import`ed modules.
     public var moduleLoader: ModuleLoader
-    /// Maximum depth of nested Quill calls before a StackOverflowError.
-    public var maxCallDepth = 10_000
     /// If set, the VM stops with a LimitError after this many instructions (used by fuzzing and sandboxes).
     public var instructionLimit: Int? {
         didSet { remainingSteps = instructionLimit ?? Int.max }
     }
-    var remainingSteps = Int.max
     /// The random generator behind `random`; seeded from the clock unless `random.seed(n)` is called.
-    public var random = SplitMix64(seed: UInt64(truncatingIfNeeded: Int(clock_gettime_nsec_np_portable())))
-
-    // The register stack and the call stack live in raw memory so the dispatch loop pays no
-    // bounds or exclusivity checks; both grow on demand.
-    var stack: UnsafeMutablePointer<Value>
-    var stackCapacity: Int
-    var frames: UnsafeMutablePointer<CallFrame>
-    var frameCount = 0
-    var frameCapacity: Int
-    var handlers: [Handler] = []
-    /// Open upvalues sorted by stack index, innermost last.
-    var openUpvalues: [Upvalue] = []
+    public var random = SplitMix64(seed: clock_gettime_nsec_np_portable())
     /// How many `run` loops are active on the Swift stack (natives calling back into Quill).
     var runDepth = 0
     var builtinTable: [String: Value]?
     let maxRunDepth = 180
-    /// Top of the used stack for the current native call (registers above it are free).
-    var nativeTop = 0
+
+    /// The state the dispatch loop touches on every call and return. It lives behind a raw
+    /// pointer rather than in stored properties because Swift checks exclusive access to a
+    /// class's stored properties at run time, and those checks cost more than the work itself.
+    struct HotState {
+        /// The register stack and the call stack, in raw memory so the loop pays no bounds
+        /// checks; both grow on demand.
+        var stack: UnsafeMutablePointer<Value>
+        var stackCapacity: Int
+        var frames: UnsafeMutablePointer<CallFrame>
+        var frameCount = 0
+        var frameCapacity: Int
+        var handlers: [Handler] = []
+        /// Open upvalues sorted by stack index, innermost last.
+        var openUpvalues: [Upvalue] = []
+        /// Top of the used stack for the current native call (registers above it are free).
+        var nativeTop = 0
+        var remainingSteps = Int.max
+        var maxCallDepth = 10_000
+    }
+    let hot: UnsafeMutablePointer<HotState>
+
+    var stack: UnsafeMutablePointer<Value> {
+        @inline(__always) get { hot.pointee.stack }
+        @inline(__always) set { hot.pointee.stack = newValue }
+    }
+    var stackCapacity: Int {
+        @inline(__always) get { hot.pointee.stackCapacity }
+        @inline(__always) set { hot.pointee.stackCapacity = newValue }
+    }
+    var frames: UnsafeMutablePointer<CallFrame> {
+        @inline(__always) get { hot.pointee.frames }
+        @inline(__always) set { hot.pointee.frames = newValue }
+    }
+    var frameCount: Int {
+        @inline(__always) get { hot.pointee.frameCount }
+        @inline(__always) set { hot.pointee.frameCount = newValue }
+    }
+    var frameCapacity: Int {
+        @inline(__always) get { hot.pointee.frameCapacity }
+        @inline(__always) set { hot.pointee.frameCapacity = newValue }
+    }
+    var handlers: [Handler] {
+        @inline(__always) get { hot.pointee.handlers }
+        @inline(__always) _modify { yield &hot.pointee.handlers }
+    }
+    var openUpvalues: [Upvalue] {
+        @inline(__always) get { hot.pointee.openUpvalues }
+        @inline(__always) _modify { yield &hot.pointee.openUpvalues }
+    }
+    var nativeTop: Int {
+        @inline(__always) get { hot.pointee.nativeTop }
+        @inline(__always) set { hot.pointee.nativeTop = newValue }
+    }
+    var remainingSteps: Int {
+        @inline(__always) get { hot.pointee.remainingSteps }
+        @inline(__always) set { hot.pointee.remainingSteps = newValue }
+    }
+    /// Maximum depth of nested Quill calls before a StackOverflowError.
+    public var maxCallDepth: Int {
+        get { hot.pointee.maxCallDepth }
+        set { hot.pointee.maxCallDepth = newValue }
+    }
 
     public init(moduleLoader: ModuleLoader = ModuleLoader()) {
         self.moduleLoader = moduleLoader
-        stackCapacity = 1024
-        stack = .allocate(capacity: stackCapacity)
-        stack.initialize(repeating: .nil, count: stackCapacity)
-        frameCapacity = 64
-        frames = .allocate(capacity: frameCapacity)
+        let stack = UnsafeMutablePointer<Value>.allocate(capacity: 1024)
+        stack.initialize(repeating: .nil, count: 1024)
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: HotState(stack: stack, stackCapacity: 1024, frames: .allocate(capacity: 64), frameCapacity: 64))
     }
 
     deinit {
@@ -78,6 +126,8 @@ public final class VM {
         frames.deallocate()
         stack.deinitialize(count: stackCapacity)
         stack.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
     }
 
     /// Makes sure `count` registers from `from` exist, growing the stack (and moving open upvalues).

@@ -1,0 +1,28 @@
+/// Register writes without the generic destroy call.
+///
+/// Assigning to a `Value` in memory first destroys the old value through an out-of-line
+/// function (it may hold a reference). When the old value is a plain scalar there is nothing
+/// to release, so the hot arithmetic paths check for that and overwrite it in place.
+extension Value {
+    /// True for nil, bools, ints and floats: values that own no reference.
+    @inline(__always) var isScalar: Bool {
+        switch self {
+        case .nil, .bool, .int, .float: return true
+        default: return false
+        }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == Value {
+    @inline(__always) func store(int v: Int) {
+        if pointee.isScalar { initialize(to: .int(v)) } else { pointee = .int(v) }
+    }
+
+    @inline(__always) func store(bool v: Bool) {
+        if pointee.isScalar { initialize(to: .bool(v)) } else { pointee = .bool(v) }
+    }
+
+    @inline(__always) func store(float v: Double) {
+        if pointee.isScalar { initialize(to: .float(v)) } else { pointee = .float(v) }
+    }
+}
