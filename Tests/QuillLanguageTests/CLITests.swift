@@ -85,7 +85,7 @@ final class CLITests: XCTestCase {
     func testCheckReportsEveryError() throws {
         let path = try temporaryScript("""
             let ok = 1
-            let a = (1 +
+            let a = ok +
             print(ok)
             let b = ]
             fn (x) { return x }
@@ -94,7 +94,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 65)
         let headers = r.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
         XCTAssertEqual(headers.count, 3, r.stderr)
-        XCTAssertTrue(headers[0].hasPrefix("\(path):2:"), r.stderr)
+        XCTAssertTrue(headers[0].hasPrefix("\(path):2:13:"), r.stderr)
         XCTAssertTrue(headers[1].hasPrefix("\(path):4:9:"), r.stderr)
         XCTAssertTrue(headers[2].hasPrefix("\(path):5:4:"), r.stderr)
         XCTAssertTrue(r.stderr.contains("3 errors in"), r.stderr)

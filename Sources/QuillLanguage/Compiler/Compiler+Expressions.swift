@@ -219,7 +219,8 @@ extension CompilerContext {
         for a in args {
             expression(a.value, into: allocRegister())
         }
-        location = loc
+        // Errors in a plain call point at the function's name; method calls at the call itself.
+        location = method == nil ? callee.location : loc
         if let method {
             fs.proto.callSites.append(CallSite(method: method, names: names))
             emit(.invoke, base, args.count, fs.proto.callSites.count - 1)

@@ -9,8 +9,10 @@ import Darwin
 ///
 /// Binding conventions the VM follows: named arguments bind to the declared parameter names
 /// (`sorted(xs, key: f)`), and optional parameters read as nil when omitted, so passing nil
-/// explicitly is the same as omitting it. Variadic built-ins (`print`, `min`, `max`) take
-/// positional arguments only.
+/// explicitly is the same as omitting it (the one exception is `reduce`'s `initial`, where
+/// `args.count` tells whether it was given). Variadic built-ins take their values positionally;
+/// the names in their parameter list are the named options they accept, read with
+/// `args.named(_:)` (`print(a, b, sep: ", ", end: "")`, `min(xs, key: f)`).
 public enum CoreLibrary {
     /// The globals for one VM. Call it after setting `vm.scriptArguments` (they become `args`).
     /// Each call makes fresh namespaces, so per-VM state (the regex cache) is not shared.

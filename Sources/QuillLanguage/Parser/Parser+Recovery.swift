@@ -68,6 +68,17 @@ extension Parser {
     /// Reports an error at the current token.
     @inline(never)
     mutating func error(_ message: String, hint: String? = nil) {
+        // Something missing at the end of a line is shown right after the last token, not after
+        // a trailing comment or on the next line.
+        if current.kind == .newline || current.kind == .eof, index > 0 {
+            let previous = tokens[index - 1]
+            if previous.kind != .newline, endLine(of: previous) == Int(previous.location.line) {
+                let after = SourceLocation(line: Int(previous.location.line),
+                                           column: Int(previous.location.column) + Self.columns(of: previous, in: bytes))
+                report(message, at: after, tokenIndex: index, hint: hint)
+                return
+            }
+        }
         report(message, at: current.location, tokenIndex: index, length: Self.columns(of: current, in: bytes), hint: hint)
     }
 
@@ -81,6 +92,11 @@ extension Parser {
     /// a missing closer at the end of the line when the lexer dropped that newline.
     func endOfLineLocation(after token: Token) -> SourceLocation {
         if token.kind == .newline { return token.location }
+        // Right after the token when it ends on its own line (so a trailing comment is skipped).
+        if endLine(of: token) == Int(token.location.line) {
+            return SourceLocation(line: Int(token.location.line),
+                                  column: Int(token.location.column) + Self.columns(of: token, in: bytes))
+        }
         var i = min(token.offset + token.length, bytes.count)
         while i < bytes.count, bytes[i] != Ascii.newline { i += 1 }
         var lineStart = i

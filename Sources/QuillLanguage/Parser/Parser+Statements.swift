@@ -58,6 +58,9 @@ extension Parser {
             return
         default:
             if startsNewLine(index) { return }
+            // A statement that ended with a block may be followed by another on the same line:
+            // `if n < 2 { return n } return fib(n - 1)`.
+            if index > 0, tokens[index - 1].kind == .rightBrace { return }
             if at(.equal) {
                 error("'=' is assignment and cannot be used inside an expression")
             } else {
