@@ -6,7 +6,7 @@ public final class Module {
     public let name: String
     public let file: SourceFile?
     /// Slot storage; reallocated only between compilations (the REPL adds bindings line by line).
-    private(set) var slots: UnsafeMutablePointer<Value>
+    @exclusivity(unchecked) private(set) var slots: UnsafeMutablePointer<Value>
     private(set) var capacity: Int
     /// Name → slot, in declaration order.
     public private(set) var names: [String: Int] = [:]

@@ -13,8 +13,8 @@ public final class CallSite {
     /// Names of the trailing named arguments, in order (empty when all are positional).
     public let names: [String]
     /// Inline cache for `invoke` on built-in types: the receiver's tag and the method found.
-    var cachedTag: UInt8 = 255
-    var cachedMethod: NativeFunction?
+    @exclusivity(unchecked) var cachedTag: UInt8 = 255
+    @exclusivity(unchecked) var cachedMethod: NativeFunction?
 
     init(method: String, names: [String]) {
         self.method = method
@@ -31,20 +31,20 @@ public final class FunctionProto {
     public let parameters: [String]
     /// Which parameters have a default value (and so may be omitted).
     public let hasDefault: [Bool]
-    public internal(set) var registerCount = 0
+    @exclusivity(unchecked) public internal(set) var registerCount = 0
     public internal(set) var code: [Instruction] = []
     /// The source location of each instruction, for errors and stack traces.
     public internal(set) var locations: [SourceLocation] = []
     public internal(set) var constants: [Value] = []
-    public internal(set) var prototypes: [FunctionProto] = []
+    @exclusivity(unchecked) public internal(set) var prototypes: [FunctionProto] = []
     public internal(set) var upvalues: [UpvalueDescriptor] = []
-    public internal(set) var callSites: [CallSite] = []
+    @exclusivity(unchecked) public internal(set) var callSites: [CallSite] = []
     /// For `prompt` declarations: the template's name and hash.
-    public internal(set) var promptHash: String?
+    @exclusivity(unchecked) public internal(set) var promptHash: String?
 
     /// Stable copies of `code` and `constants` that the VM reads through raw pointers.
-    private(set) var codePointer: UnsafeMutablePointer<Instruction>
-    private(set) var constantPointer: UnsafeMutablePointer<Value>
+    @exclusivity(unchecked) private(set) var codePointer: UnsafeMutablePointer<Instruction>
+    @exclusivity(unchecked) private(set) var constantPointer: UnsafeMutablePointer<Value>
 
     init(name: String, file: SourceFile, module: Module, location: SourceLocation, parameters: [String], hasDefault: [Bool]) {
         self.name = name
@@ -84,9 +84,9 @@ public final class FunctionProto {
 /// the VM stack; when the frame ends (or the loop iteration or block) it is closed: the value
 /// moves into the upvalue's own cell, and every closure sharing it keeps seeing the same variable.
 public final class Upvalue {
-    var pointer: UnsafeMutablePointer<Value>
+    @exclusivity(unchecked) var pointer: UnsafeMutablePointer<Value>
     let stackIndex: Int
-    private var cell: UnsafeMutablePointer<Value>?
+    @exclusivity(unchecked) private var cell: UnsafeMutablePointer<Value>?
 
     init(stack: UnsafeMutablePointer<Value>, index: Int) {
         self.stackIndex = index

@@ -1,6 +1,6 @@
 /// A mutable list of values. Lists are shared by reference, like Python's.
 public final class ListObject {
-    public var items: [Value]
+    @exclusivity(unchecked) public var items: [Value]
 
     @inlinable public init(_ items: [Value] = []) { self.items = items }
 

@@ -4,10 +4,10 @@
 /// position. Removal leaves a hole (a `nil` key) that is compacted away once holes outnumber
 /// live entries, so iteration order survives removals and removal stays O(1) amortized.
 public final class MapObject {
-    public private(set) var keys: [Value] = []
-    public private(set) var values: [Value] = []
-    private var index: [Value: Int] = [:]
-    private var holes = 0
+    @exclusivity(unchecked) public private(set) var keys: [Value] = []
+    @exclusivity(unchecked) public private(set) var values: [Value] = []
+    @exclusivity(unchecked) private var index: [Value: Int] = [:]
+    @exclusivity(unchecked) private var holes = 0
 
     public init() {}
 

@@ -43,7 +43,7 @@ public final class NativeFunction: @unchecked Sendable {
 /// `args[i]` is the i-th parameter (or the i-th positional argument of a variadic function),
 /// `nil` when it was not given. Typed accessors throw a TypeError naming the function and parameter.
 public struct Args {
-    public unowned let vm: VM
+    public unowned(unsafe) let vm: VM
     /// The value before the dot for methods (`"a,b"` in `"a,b".split(",")`), else nil.
     public let receiver: Value
     @usableFromInline let base: UnsafePointer<Value>

@@ -4,7 +4,7 @@
 /// randomly indexable, so the first index operation builds an array of characters and keeps it.
 public final class StringObject {
     public let value: String
-    private var characterCache: [Character]?
+    @exclusivity(unchecked) private var characterCache: [Character]?
 
     @inlinable public init(_ value: String) { self.value = value }
 

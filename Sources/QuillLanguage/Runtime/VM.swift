@@ -38,16 +38,16 @@ public final class VM {
     /// The script's command-line arguments (`args` in scripts).
     public var scriptArguments: [String] = []
     /// Resolves and loads `import`ed modules.
-    public var moduleLoader: ModuleLoader
+    @exclusivity(unchecked) public var moduleLoader: ModuleLoader
     /// If set, the VM stops with a LimitError after this many instructions (used by fuzzing and sandboxes).
     public var instructionLimit: Int? {
         didSet { remainingSteps = instructionLimit ?? Int.max }
     }
     /// The random generator behind `random`; seeded from the clock unless `random.seed(n)` is called.
-    public var random = SplitMix64(seed: clock_gettime_nsec_np_portable())
+    @exclusivity(unchecked) public var random = SplitMix64(seed: clock_gettime_nsec_np_portable())
     /// How many `run` loops are active on the Swift stack (natives calling back into Quill).
-    var runDepth = 0
-    var builtinTable: [String: Value]?
+    @exclusivity(unchecked) var runDepth = 0
+    @exclusivity(unchecked) var builtinTable: [String: Value]?
     let maxRunDepth = 180
 
     /// The state the dispatch loop touches on every call and return. It lives behind a raw
