@@ -25,7 +25,7 @@ enum ListMethods {
         [
             // MARK: Adding and removing
             method("push", ["item"]) { args in
-                args.receiverList.items.append(args[0])
+                args.receiverList.append(args[0])
                 return .nil
             },
             method("pop", ["index"], required: 0) { args in

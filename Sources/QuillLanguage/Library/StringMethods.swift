@@ -240,19 +240,17 @@ enum StringMethods {
 
     /// Joins the str() of each item, reserving the result's size up front.
     static func join(_ items: [Value], separator: String) -> String {
-        var texts: [String] = []
-        texts.reserveCapacity(items.count)
+        // Two passes over the items (size, then append) so no array of intermediate strings is
+        // built: joining a million pieces needs no memory beyond the result.
         var total = separator.utf8.count * max(0, items.count - 1)
         for item in items {
-            let t = item.description
-            total += t.utf8.count
-            texts.append(t)
+            if case .string(let s) = item { total += s.value.utf8.count } else { total += item.description.utf8.count }
         }
         var out = ""
         out.reserveCapacity(total)
-        for (i, t) in texts.enumerated() {
+        for (i, item) in items.enumerated() {
             if i > 0 { out += separator }
-            out += t
+            if case .string(let s) = item { out += s.value } else { out += item.description }
         }
         return out
     }

@@ -96,7 +96,7 @@ extension Value: Equatable, Hashable {
         case let (.float(a), .float(b)): return a == b
         case let (.int(a), .float(b)): return Double(a) == b && b.isFinite && Int(exactly: b) == a
         case let (.float(a), .int(b)): return Double(b) == a && a.isFinite && Int(exactly: a) == b
-        case let (.string(a), .string(b)): return a === b || a.value == b.value
+        case let (.string(a), .string(b)): return a.equals(b)
         case let (.list(a), .list(b)): return a === b || a.items == b.items
         case let (.map(a), .map(b)): return a === b || a.contentEquals(b)
         case let (.function(a), .function(b)): return a === b
@@ -115,7 +115,7 @@ extension Value: Equatable, Hashable {
         case .int(let i): hasher.combine(i)
         case .float(let d):
             if let i = Int(exactly: d) { hasher.combine(i) } else { hasher.combine(d) }
-        case .string(let s): hasher.combine(s.value)
+        case .string(let s): hasher.combine(s.hash)
         case .list(let l): hasher.combine(ObjectIdentifier(l))
         case .map(let m): hasher.combine(ObjectIdentifier(m))
         case .function(let f): hasher.combine(ObjectIdentifier(f))
