@@ -15,6 +15,7 @@ out=Sources/QuillLanguage/Modules/EmbeddedStdlib.swift
     name=$(basename "$f" .quill)
     echo "        \"$name\": #\"\"\""
     cat "$f"
+    echo ""  # Swift drops the newline before the closing delimiter; keep the file's own
     echo "\"\"\"#,"
   done
   echo "    ]"

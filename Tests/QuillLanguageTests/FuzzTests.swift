@@ -59,6 +59,8 @@ final class FuzzTests: XCTestCase {
     func run(_ source: String) -> Int {
         let vm = VM(moduleLoader: ModuleLoader(searchPaths: [], standardLibrary: [:]))
         vm.output = { _ in }
+        // Mutated scripts must not write files, read stdin, sleep or read the environment.
+        vm.capabilities = .none
         vm.instructionLimit = 2_000
         vm.maxCallDepth = 200
         let file = SourceFile(name: "fuzz", text: source)

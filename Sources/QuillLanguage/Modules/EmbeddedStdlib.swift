@@ -3,6 +3,46 @@
 /// The standard library's Quill sources, by module name.
 public enum EmbeddedStdlib {
     public static let modules: [String: String] = [
+        "testing": #"""
+# testing: small assertion helpers for checks written in Quill.
+
+var passed = 0
+var failed = 0
+var failures = []
+
+# Records a named check; `ok` is any value (truthy passes).
+fn check(name, ok, detail: nil) {
+  if ok {
+    passed += 1
+  } else {
+    failed += 1
+    if detail == nil { failures.push(name) } else { failures.push("\(name): \(detail)") }
+  }
+  return ok
+}
+
+# Checks that two values are equal, recording both when they differ.
+fn equal(name, actual, expected) {
+  return check(name, actual == expected, detail: "expected \(repr(expected)), got \(repr(actual))")
+}
+
+# Checks that calling `f` throws; optionally that the error has the given kind.
+fn raises(name, f, kind: nil) {
+  try {
+    f()
+  } catch e {
+    if kind == nil or e.kind == kind { return check(name, true) }
+    return check(name, false, detail: "raised \(e.kind), expected \(kind)")
+  }
+  return check(name, false, detail: "nothing was raised")
+}
+
+# A one-line summary: "3 passed, 1 failed".
+fn summary() {
+  return "\(passed) passed, \(failed) failed"
+}
+
+"""#,
         "text": #"""
 # text: helpers for shaping text for prompts and reports.
 
@@ -37,6 +77,7 @@ fn truncate(text, limit, marker: "...") {
   if len(text) <= limit { return text }
   return text[0:limit - len(marker)] + marker
 }
+
 """#,
     ]
 }

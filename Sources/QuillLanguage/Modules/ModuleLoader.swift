@@ -32,7 +32,7 @@ public final class ModuleLoader {
 
     /// Loads `path` as imported from `importer`, returning the module value.
     func load(_ path: String, from importer: SourceFile, vm: VM) throws -> Value {
-        let (key, source) = try locate(path, from: importer)
+        let (key, source) = try locate(path, from: importer, vm: vm)
         if let cached = cache[key] { return cached }
         if let i = loading.firstIndex(of: key) {
             let chain = (loading[i...] + [key]).map(Self.displayName).joined(separator: " -> ")
@@ -55,8 +55,9 @@ public final class ModuleLoader {
     }
 
     /// The cache key (absolute path or `std:name`) and source text of an import.
-    private func locate(_ path: String, from importer: SourceFile) throws -> (String, String) {
+    private func locate(_ path: String, from importer: SourceFile, vm: VM) throws -> (String, String) {
         if path.hasPrefix("./") || path.hasPrefix("../") || path.hasPrefix("/") {
+            try vm.require(.readFiles, for: "import")
             var full = path.hasPrefix("/") ? path : FileIO.join(FileIO.directory(of: importer.name), path)
             if !full.hasSuffix(".quill") && !FileIO.exists(full) { full += ".quill" }
             full = FileIO.normalize(full)
@@ -66,9 +67,11 @@ public final class ModuleLoader {
             }
             return (full, try readFile(full))
         }
-        for dir in searchPaths {
-            let candidate = FileIO.join(dir, path + ".quill")
-            if FileIO.exists(candidate) { return (FileIO.normalize(candidate), try readFile(candidate)) }
+        if vm.capabilities.contains(.readFiles) {
+            for dir in searchPaths {
+                let candidate = FileIO.join(dir, path + ".quill")
+                if FileIO.exists(candidate) { return (FileIO.normalize(candidate), try readFile(candidate)) }
+            }
         }
         if let source = standardLibrary[path] { return ("std:" + path, source) }
         throw QuillError("ImportError", "no module named '\(path)'",

@@ -285,9 +285,15 @@ extension VM {
                         try enter(callee, base: base + a, argc: argc, names: names, exitsRun: false)
                         load()
                     case .native(let f):
-                        let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
                         nativeTop = base + a + 1 + argc
-                        let result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: names)
+                        let result: Value
+                        if ins.c == 0 && !f.variadic && argc <= f.parameters.count && argc >= f.required {
+                            // The common case: positional arguments within the declared arity.
+                            result = try f.body(Args(vm: self, receiver: f.receiver, base: regs + a + 1, count: argc, function: f))
+                        } else {
+                            let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
+                            result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: names)
+                        }
                         regs = stack + base
                         regs[a] = result
                     default:
@@ -300,7 +306,12 @@ extension VM {
                     switch try resolveMethod(site, on: regs[a]) {
                     case .builtin(let method):
                         nativeTop = base + a + 1 + argc
-                        let result = try callNative(method, receiver: regs[a], at: base + a, argc: argc, names: site.names)
+                        let result: Value
+                        if site.names.isEmpty && !method.variadic && argc <= method.parameters.count && argc >= method.required {
+                            result = try method.body(Args(vm: self, receiver: regs[a], base: regs + a + 1, count: argc, function: method))
+                        } else {
+                            result = try callNative(method, receiver: regs[a], at: base + a, argc: argc, names: site.names)
+                        }
                         regs = stack + base
                         regs[a] = result
                     case .value(let callee):

@@ -35,6 +35,8 @@ public final class VM {
     public var output: (String) -> Void = { s in
         fputs(s, stdout)
     }
+    /// What scripts may touch outside the VM (files, environment, stdin, sleep).
+    @exclusivity(unchecked) public var capabilities: Capabilities = .all
     /// The script's command-line arguments (`args` in scripts).
     public var scriptArguments: [String] = []
     /// Resolves and loads `import`ed modules.
