@@ -61,7 +61,13 @@ extension Parser {
             // A statement that ended with a block may be followed by another on the same line:
             // `if n < 2 { return n } return fib(n - 1)`.
             if index > 0, tokens[index - 1].kind == .rightBrace { return }
-            if at(.equal) {
+            let first = tokens[min(statementStart, tokens.count - 1)]
+            if !inPrompt, index == statementStart + 1, first.kind == .identifier,
+               ["system", "user", "assistant"].contains(first.text) {
+                report("'\(first.text)' messages belong inside a 'prompt' declaration", at: first.location,
+                       tokenIndex: index, length: first.text.count,
+                       hint: "declare a template: prompt name(params) { \(first.text) ... }")
+            } else if at(.equal) {
                 error("'=' is assignment and cannot be used inside an expression")
             } else {
                 errorFound("expected end of line or ';' after statement")
