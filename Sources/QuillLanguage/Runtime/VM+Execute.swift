@@ -383,7 +383,13 @@ extension VM {
                     throw thrownError(regs[a])
                 case .concat:
                     let b = Int(ins.b), n = Int(ins.c)
+                    // Size first so the result is allocated once.
+                    var size = 0
+                    for i in b..<(b + n) {
+                        if case .string(let part) = regs[i] { size += part.value.utf8.count } else { size += 24 }
+                    }
                     var s = ""
+                    s.reserveCapacity(size)
                     for i in b..<(b + n) {
                         if case .string(let part) = regs[i] { s += part.value } else { s += regs[i].description }
                     }

@@ -2,7 +2,14 @@
 extension Value {
     /// The text `print` and `str` produce.
     public var description: String {
-        if case .string(let s) = self { return s.value }
+        switch self {
+        case .string(let s): return s.value
+        case .int(let i): return String(i)
+        case .nil: return "nil"
+        case .bool(let b): return b ? "true" : "false"
+        case .float(let d): return Value.format(d)
+        default: break
+        }
         var out = ""
         Value.write(self, to: &out, depth: 0)
         return out
