@@ -365,7 +365,7 @@ final class ParserTests: XCTestCase {
     }
 
     func testRoleNamesAreOrdinaryOutsidePrompts() {
-        XCTAssertEqual(errors(#"user "hi""#), ["1:6: expected end of line or ';' after statement, found a string"])
+        XCTAssertEqual(errors(#"user "hi""#), ["1:1: 'user' messages belong inside a 'prompt' declaration"])
         XCTAssertEqual(errors("prompt p() {\n  f = fn() { user \"x\" }\n}").count, 1)
         XCTAssertEqual(tree("fn f() { system = 1 }"), "(fn f () ((= system 1)))")
     }

@@ -16,21 +16,21 @@ enum FileLibrary {
             NativeFunction("read_file", ["path"]) { args in
                 try args.vm.require(.readFiles, for: "read_file")
                 let path = try args.string(0)
-                return .str(try readText(path, function: "read_file"))
+                return .str(try FileIO.readText(path, function: "read_file"))
             },
             // The file's lines without their line endings ("\n" or "\r\n"); a final newline
             // does not add an empty line.
             NativeFunction("read_lines", ["path"]) { args in
                 try args.vm.require(.readFiles, for: "read_lines")
                 let path = try args.string(0)
-                let text = try readText(path, function: "read_lines")
+                let text = try FileIO.readText(path, function: "read_lines")
                 return .list(ListObject(lines(text).map { .str($0) }))
             },
             // Writes (or with append: true, appends) a string; creates the file if needed. Returns nil.
             NativeFunction("write_file", ["path", "text", "append"], required: 2) { args in
                 try args.vm.require(.writeFiles, for: "write_file")
                 let path = try args.string(0), text = try args.string(1)
-                try write(text, to: path, append: try args.bool(2, default: false), function: "write_file")
+                try FileIO.writeText(path, text, append: try args.bool(2, default: false), function: "write_file")
                 return .nil
             },
             // Whether a file or directory exists at the path.
@@ -52,38 +52,6 @@ enum FileLibrary {
         ]
     }
 
-    private static func systemError(_ function: String, _ what: String, _ path: String) -> QuillError {
-        let reason = String(cString: strerror(errno))
-        return .io("\(function)(): cannot \(what) '\(path)': \(reason)")
-    }
-
-    /// Reads a whole file's bytes.
-    static func readBytes(_ path: String, function: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw systemError(function, "open", path) }
-        defer { fclose(file) }
-        var info = stat()
-        var bytes: [UInt8] = []
-        if fstat(fileno(file), &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count {
-                if ferror(file) != 0 { throw systemError(function, "read", path) }
-                return bytes
-            }
-        }
-    }
-
-    /// Reads a file as UTF-8 text.
-    static func readText(_ path: String, function: String) throws -> String {
-        let bytes = try readBytes(path, function: function)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw QuillError.io("\(function)(): '\(path)' is not valid UTF-8 text")
-        }
-        return text
-    }
-
     /// Splits on "\n", dropping a "\r" before it and the empty piece after a final newline.
     static func lines(_ text: String) -> [String] {
         TextSearch.withBytes(text) { bytes in
@@ -97,13 +65,5 @@ enum FileLibrary {
             if start < bytes.count { out.append(TextSearch.string(bytes, start..<bytes.count)) }
             return out
         }
-    }
-
-    /// Writes or appends text.
-    static func write(_ text: String, to path: String, append: Bool, function: String) throws {
-        guard let file = fopen(path, append ? "ab" : "wb") else { throw systemError(function, "open", path) }
-        let written = TextSearch.withBytes(text) { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
-        let closed = fclose(file) == 0
-        guard written && closed else { throw systemError(function, "write", path) }
     }
 }

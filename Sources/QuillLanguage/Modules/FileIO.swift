@@ -7,39 +7,45 @@ import Darwin
 /// Minimal file access on the C library, so the language needs no Foundation file APIs.
 /// Errors are `IOError`s naming the path and the system's reason.
 public enum FileIO {
-    /// Reads a whole file as UTF-8 text.
-    public static func readText(_ path: String) throws -> String {
-        let bytes = try readBytes(path)
+    /// Reads a whole file as UTF-8 text. `function` prefixes error messages ("read_file(): ...").
+    public static func readText(_ path: String, function: String? = nil) throws -> String {
+        let bytes = try readBytes(path, function: function)
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw QuillError.io("'\(path)' is not valid UTF-8 text")
+            throw QuillError.io("\(prefix(function))'\(path)' is not valid UTF-8 text")
         }
         return text
     }
 
-    public static func readBytes(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else { throw QuillError.io("cannot open '\(path)': \(reason())") }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+    public static func readBytes(_ path: String, function: String? = nil) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw systemError(function, "open", path) }
+        defer { fclose(file) }
+        var info = stat()
+        var bytes: [UInt8] = []
+        if fstat(fileno(file), &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = fread(&buffer, 1, buffer.count, f)
-            if n > 0 { out.append(contentsOf: buffer[0..<n]) }
-            if n < buffer.count {
-                if ferror(f) != 0 { throw QuillError.io("cannot read '\(path)': \(reason())") }
-                break
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count {
+                if ferror(file) != 0 { throw systemError(function, "read", path) }
+                return bytes
             }
         }
-        return out
     }
 
-    /// Writes (or appends) UTF-8 text.
-    public static func writeText(_ path: String, _ text: String, append: Bool = false) throws {
-        guard let f = fopen(path, append ? "ab" : "wb") else { throw QuillError.io("cannot open '\(path)' for writing: \(reason())") }
-        defer { fclose(f) }
-        let bytes = Array(text.utf8)
-        if !bytes.isEmpty && fwrite(bytes, 1, bytes.count, f) != bytes.count {
-            throw QuillError.io("cannot write '\(path)': \(reason())")
-        }
+    /// Writes (or appends) UTF-8 text, creating the file if needed.
+    public static func writeText(_ path: String, _ text: String, append: Bool = false, function: String? = nil) throws {
+        guard let file = fopen(path, append ? "ab" : "wb") else { throw systemError(function, "open", path) }
+        var text = text
+        let written = text.withUTF8 { $0.isEmpty || fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
+        let closed = fclose(file) == 0
+        guard written && closed else { throw systemError(function, "write", path) }
+    }
+
+    private static func prefix(_ function: String?) -> String { function.map { "\($0)(): " } ?? "" }
+
+    private static func systemError(_ function: String?, _ what: String, _ path: String) -> QuillError {
+        .io("\(prefix(function))cannot \(what) '\(path)': \(String(cString: strerror(errno)))")
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
@@ -74,6 +80,4 @@ public enum FileIO {
         }
         return "/" + parts.joined(separator: "/")
     }
-
-    static func reason() -> String { String(cString: strerror(errno)) }
 }
