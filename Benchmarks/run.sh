@@ -11,10 +11,12 @@
 #   RUNS=n           timed runs per program     (default: 3; WARMUP=n warm-up runs, default 1)
 #   STARTUP_RUNS=n   timed runs for `startup`   (default: 30; 5 warm-up runs)
 #
-# Steps: build; run every program in all three languages and check that the outputs are
-# byte-identical (nothing is timed if any differ); time each with hyperfine (JSON exported
-# to Benchmarks/out/NAME.json); measure peak RSS with /usr/bin/time -f %M; write the table
-# to Benchmarks/out/results.md and print it.
+# Steps: build; copy the quill binary to Benchmarks/out/quill-under-test (so a rebuild
+# during the run cannot swap it); run every program in all three languages and check that
+# the outputs are byte-identical (nothing is timed if any differ); time each with hyperfine
+# (JSON exported to Benchmarks/out/NAME.json); measure peak RSS with /usr/bin/time -f %M;
+# write the table to Benchmarks/out/results.md and print it. Timings are only meaningful
+# on an otherwise idle machine: don't run this while a build or tests are running.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -66,6 +68,19 @@ done
 
 mkdir -p "$OUT"
 LANGS=(quill python lua)
+
+# Measure a private copy of the binary, so that a rebuild while the benchmarks run cannot
+# swap it out halfway through (the table's commit line would then be wrong).
+QUILL_COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2>/dev/null)" ]]; then
+    QUILL_COMMIT="$QUILL_COMMIT (with uncommitted changes)"
+fi
+if [[ -n "$(find "$ROOT/Sources" "$ROOT/Package.swift" -newer "$QUILL" -print -quit 2>/dev/null)" ]]; then
+    echo "run.sh: warning: some sources are newer than $QUILL" >&2
+    QUILL_COMMIT="$QUILL_COMMIT (binary older than some sources)"
+fi
+cp "$QUILL" "$OUT/quill-under-test"
+QUILL="$OUT/quill-under-test"
 
 # The command line (as an argv array) that runs program $2 in language $1.
 command_for() {
@@ -145,10 +160,6 @@ done
 
 # --- 4. Table ---------------------------------------------------------------------------
 
-QUILL_COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift 2>/dev/null)" ]]; then
-    QUILL_COMMIT="$QUILL_COMMIT (with uncommitted changes)"
-fi
 PY_VERSION="$("$PYTHON" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
 LUA_VERSION="$("$LUA" -v 2>&1 | awk '{print $1, $2}')"
 CPU="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"

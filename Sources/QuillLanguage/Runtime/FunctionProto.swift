@@ -31,6 +31,9 @@ public final class FunctionProto {
     public let parameters: [String]
     /// Which parameters have a default value (and so may be omitted).
     public let hasDefault: [Bool]
+    /// `parameters.count`, and the `given` mask with every parameter passed (the VM's fast call path).
+    let parameterCount: Int
+    let allGiven: UInt64
     @exclusivity(unchecked) public internal(set) var registerCount = 0
     public internal(set) var code: [Instruction] = []
     /// The source location of each instruction, for errors and stack traces.
@@ -53,6 +56,8 @@ public final class FunctionProto {
         self.location = location
         self.parameters = parameters
         self.hasDefault = hasDefault
+        parameterCount = parameters.count
+        allGiven = parameters.count >= 64 ? ~0 : (UInt64(1) << UInt64(parameters.count)) &- 1
         codePointer = .allocate(capacity: 1)
         constantPointer = .allocate(capacity: 1)
         constantPointer.initialize(to: .nil)

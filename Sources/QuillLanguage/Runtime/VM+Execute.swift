@@ -13,6 +13,7 @@ extension VM {
                 // Only handlers installed by this run may catch; older ones belong to an outer run.
                 guard let h = handlers.last, h.frameIndex >= entry else { throw RuntimeError(object) }
                 handlers.removeLast()
+                syncTops()
                 unwindFrames(to: h.frameIndex + 1)
                 closeUpvalues(from: h.errorSlot)
                 stack[h.errorSlot] = .error(object)
@@ -33,19 +34,6 @@ extension VM {
         var pc = frame.pointee.pc
         var base = frame.pointee.base
         var regs = stack + base
-
-        /// Reloads the locals after the current frame changed.
-        @inline(__always) func load() {
-            frame = frames + (frameCount - 1)
-            closure = frame.pointee.closure
-            proto = closure.proto
-            code = UnsafePointer(proto.codePointer)
-            k = UnsafePointer(proto.constantPointer)
-            globals = proto.module.slots
-            pc = frame.pointee.pc
-            base = frame.pointee.base
-            regs = stack + base
-        }
 
         do {
             while true {
@@ -281,9 +269,31 @@ extension VM {
                     frame.pointee.pc = pc
                     switch regs[a] {
                     case .function(let callee):
-                        let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
-                        try enter(callee, base: base + a, argc: argc, names: names, exitsRun: false)
-                        load()
+                        let p = callee.proto
+                        let newBase = base + a + 1
+                        if ins.c == 0 && argc == p.parameterCount && frameCount < frameCapacity
+                            && frameCount < hot.pointee.maxCallDepth && newBase + p.registerCount < stackCapacity
+                            && remainingSteps > 0 {
+                            // The common call: positional arguments matching the parameters and room
+                            // on both stacks. Everything `enter` checks holds, so push inline.
+                            remainingSteps &-= 1
+                            (frames + frameCount).initialize(to: CallFrame(closure: callee, pc: 0, base: newBase,
+                                                                         given: p.allGiven, exitsRun: false))
+                            frameCount &+= 1
+                            frame = frames + (frameCount - 1)
+                            closure = callee
+                            proto = p
+                            code = UnsafePointer(p.codePointer)
+                            k = UnsafePointer(p.constantPointer)
+                            globals = p.module.slots
+                            pc = 0
+                            base = newBase
+                            regs = stack + newBase
+                        } else {
+                            let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
+                            try enter(callee, base: base + a, argc: argc, names: names, exitsRun: false)
+                            (frame, closure, proto, code, k, globals, pc, base, regs) = topFrameState()
+                        }
                     case .native(let f):
                         nativeTop = base + a + 1 + argc
                         let result: Value
@@ -319,7 +329,7 @@ extension VM {
                         regs[a] = callee
                         if case .function(let c) = callee {
                             try enter(c, base: base + a, argc: argc, names: site.names, exitsRun: false)
-                            load()
+                            (frame, closure, proto, code, k, globals, pc, base, regs) = topFrameState()
                         } else if case .native(let f) = callee {
                             nativeTop = base + a + 1 + argc
                             let result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: site.names)
@@ -341,14 +351,14 @@ extension VM {
                     closeUpvalues(from: base + a)
                 case .ret:
                     let result = ins.b == 0 ? Value.nil : regs[a]
-                    if let last = openUpvalues.last, last.stackIndex >= base { closeUpvalues(from: base) }
-                    if let h = handlers.last, h.frameIndex >= frameCount - 1 { dropHandlers(aboveOrAt: frameCount - 1) }
+                    if hot.pointee.upvalueTop >= base { closeUpvalues(from: base) }
+                    if hot.pointee.handlerTop >= frameCount - 1 { dropHandlers(aboveOrAt: frameCount - 1) }
                     let exits = frame.pointee.exitsRun
                     frameCount -= 1
                     frame.deinitialize(count: 1)
                     stack[base - 1] = result
                     if exits { return result }
-                    load()
+                    (frame, closure, proto, code, k, globals, pc, base, regs) = topFrameState()
 
                 case .forPrepare:
                     try forPrepare(regs + a, variables: Int(ins.b))
@@ -377,8 +387,10 @@ extension VM {
 
                 case .tryBegin:
                     handlers.append(Handler(frameIndex: frameCount - 1, catchPC: pc + Int(ins.c), errorSlot: base + a))
+                    syncTops()
                 case .tryEnd:
                     handlers.removeLast()
+                    syncTops()
                 case .throwError:
                     throw thrownError(regs[a])
                 case .concat:
@@ -422,6 +434,19 @@ extension VM {
         }
     }
 
+    /// The dispatch loop's locals for the top frame. (A nested function that reassigned the
+    /// loop's variables would capture them, and Swift then checks every access to them at run
+    /// time; returning them and assigning in place keeps them plain registers.)
+    @inline(__always)
+    func topFrameState() -> (UnsafeMutablePointer<CallFrame>, Closure, FunctionProto, UnsafePointer<Instruction>,
+                             UnsafePointer<Value>, UnsafeMutablePointer<Value>, Int, Int, UnsafeMutablePointer<Value>) {
+        let frame = frames + (frameCount - 1)
+        let closure = frame.pointee.closure
+        let proto = closure.proto
+        return (frame, closure, proto, UnsafePointer(proto.codePointer), UnsafePointer(proto.constantPointer),
+                proto.module.slots, frame.pointee.pc, frame.pointee.base, stack + frame.pointee.base)
+    }
+
     /// Counts loop iterations and calls against `instructionLimit`.
     @inline(__always) func countStep() throws {
         remainingSteps &-= 1
@@ -433,5 +458,6 @@ extension VM {
 
     func dropHandlers(aboveOrAt frameIndex: Int) {
         while let h = handlers.last, h.frameIndex >= frameIndex { handlers.removeLast() }
+        syncTops()
     }
 }

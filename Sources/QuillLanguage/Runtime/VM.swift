@@ -70,6 +70,16 @@ public final class VM {
         var nativeTop = 0
         var remainingSteps = Int.max
         var maxCallDepth = 10_000
+        /// Stack index of the innermost open upvalue, or -1: lets `return` skip closing cheaply.
+        var upvalueTop = -1
+        /// Frame index of the innermost `try` handler, or -1: lets `return` skip dropping cheaply.
+        var handlerTop = -1
+    }
+
+    /// Refreshes the cached tops after `openUpvalues` or `handlers` changed.
+    @inline(__always) func syncTops() {
+        hot.pointee.upvalueTop = hot.pointee.openUpvalues.last?.stackIndex ?? -1
+        hot.pointee.handlerTop = hot.pointee.handlers.last?.frameIndex ?? -1
     }
     let hot: UnsafeMutablePointer<HotState>
 
@@ -153,7 +163,7 @@ public final class VM {
         for u in openUpvalues { u.rebase(stack) }
     }
 
-    func pushFrame(_ frame: CallFrame) throws {
+    @inline(__always) func pushFrame(_ frame: CallFrame) throws {
         if frameCount >= maxCallDepth {
             throw QuillError("StackOverflowError", "stack overflow: more than \(maxCallDepth) nested calls",
                              hint: "look for recursion without a base case")
@@ -180,6 +190,7 @@ public final class VM {
         }
         let u = Upvalue(stack: stack, index: index)
         openUpvalues.insert(u, at: i + 1)
+        syncTops()
         return u
     }
 
@@ -189,6 +200,7 @@ public final class VM {
             last.close()
             openUpvalues.removeLast()
         }
+        syncTops()
     }
 
     // MARK: - Running code
@@ -268,6 +280,7 @@ public final class VM {
         (frames + count).deinitialize(count: frameCount - count)
         frameCount = count
         while let h = handlers.last, h.frameIndex >= count { handlers.removeLast() }
+        syncTops()
     }
 }
 
