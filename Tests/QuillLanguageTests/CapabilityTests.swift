@@ -11,7 +11,7 @@ final class CapabilityTests: XCTestCase {
             ("env(\"HOME\")", "env() is not permitted: this runtime does not grant 'environment'"),
             ("input()", "input() is not permitted: this runtime does not grant 'standard input'"),
             ("time.sleep(10)", "time.sleep() is not permitted: this runtime does not grant 'sleep'"),
-            ("import \"./other.quill\"", "import() is not permitted: this runtime does not grant 'read files'"),
+            ("import \"./other.quill\"", "import of a file is not permitted: this runtime does not grant 'read files'"),
         ]
         for (code, message) in cases {
             let vm = VM()

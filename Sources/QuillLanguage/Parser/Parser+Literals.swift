@@ -131,7 +131,10 @@ extension Parser {
     @inline(never)
     mutating func parseMapKey() throws(ParseAbort) -> Expr {
         let start = current
-        if start.kind == .identifier && peek().kind == .colon {
+        // Names, and keywords other than true/false/nil, are string keys: `{prompt: p, in: 1}`.
+        let literalKeywords: [TokenKind] = [.kwTrue, .kwFalse, .kwNil]
+        let isWord = start.kind == .identifier || (TokenKind.keywords[start.text] == start.kind && !literalKeywords.contains(start.kind))
+        if isWord && peek().kind == .colon {
             advance()
             return Expr(.string(start.text), at: start.location)
         }

@@ -35,7 +35,9 @@ extension VM {
     /// Throws a PermissionError unless the runtime grants `capability`.
     public func require(_ capability: Capabilities, for function: String) throws {
         guard capabilities.contains(capability) else {
-            throw QuillError("PermissionError", "\(function)() is not permitted: this runtime does not grant '\(capability.name)'",
+            // `import` is a statement, the rest are functions.
+            let what = function == "import" ? "import of a file" : "\(function)()"
+            throw QuillError("PermissionError", "\(what) is not permitted: this runtime does not grant '\(capability.name)'",
                              hint: "the host decides what scripts may do; see Capabilities in the embedding guide")
         }
     }

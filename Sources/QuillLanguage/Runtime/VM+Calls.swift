@@ -125,7 +125,15 @@ extension VM {
     /// built-in method of strings, lists and maps (cached per call site by receiver type).
     func resolveMethod(_ site: CallSite, on receiver: Value) throws -> MethodTarget {
         let tag = receiver.tag
-        if case .map(let m) = receiver, let v = m[.str(site.method)] { return .value(v) }
+        // A map key holding a function is called like a method (`ops.add(1, 2)`); any other
+        // value under that key leaves the built-in method reachable (`counts.keys()` still works
+        // when the counted words include "keys").
+        if case .map(let m) = receiver, let v = m[.str(site.method)] {
+            switch v {
+            case .function, .native: return .value(v)
+            default: if MapMethods.table[site.method] == nil { return .value(v) }
+            }
+        }
         if site.cachedTag == tag, let cached = site.cachedMethod { return .builtin(cached) }
         let table: [String: NativeFunction]
         switch receiver {

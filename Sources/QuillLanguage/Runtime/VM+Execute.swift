@@ -336,7 +336,7 @@ extension VM {
                             regs = stack + base
                             regs[a] = result
                         } else {
-                            throw QuillError.type("'\(site.method)' is a \(callee.typeName), not a function")
+                            throw QuillError.type("'\(site.method)' is not a function (it is \(Value.article(callee.typeName)) \(callee.typeName))")
                         }
                     }
                 case .closure:

@@ -1,5 +1,11 @@
 /// How values print: `str(x)` shows strings bare, `repr(x)` (and elements inside lists and maps) quotes them.
-extension Value {
+extension Value: CustomStringConvertible {
+    /// "a" or "an" for a type name in messages ("an int", "a list").
+    static func article(_ word: String) -> String {
+        guard let first = word.first else { return "a" }
+        return "aeiou".contains(first) ? "an" : "a"
+    }
+
     /// The text `print` and `str` produce.
     public var description: String {
         switch self {
