@@ -25,8 +25,31 @@ public final class StringObject {
     /// from the UTF-8 count without segmenting.
     public var count: Int {
         if let c = characterCache { return c.count }
-        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return value.utf8.count }
+        if let simple = value.utf8.withContiguousStorageIfAvailable(Self.isSimpleASCII), simple {
+            return value.utf8.count
+        }
         return characters.count
+    }
+
+    /// True when every byte is ASCII and none is a carriage return, so each byte is one
+    /// character. Checks eight bytes per step.
+    static func isSimpleASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let n = bytes.count
+        var i = 0
+        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // Bytes equal to 0x0D become zero after the xor; the classic zero-byte test finds them.
+            let cr = w ^ (ones &* 0x0D)
+            if (w & high) != 0 || ((cr &- ones) & ~cr & high) != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            if base[i] >= 0x80 || base[i] == 0x0D { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Code-point equality: the same UTF-8 bytes.
