@@ -240,19 +240,36 @@ enum StringMethods {
 
     /// Joins the str() of each item, reserving the result's size up front.
     static func join(_ items: [Value], separator: String) -> String {
-        // Two passes over the items (size, then append) so no array of intermediate strings is
-        // built: joining a million pieces needs no memory beyond the result.
-        var total = separator.utf8.count * max(0, items.count - 1)
-        for item in items {
-            if case .string(let s) = item { total += s.value.utf8.count } else { total += item.description.utf8.count }
+        // Size first, then copy bytes straight into the result's storage: no intermediate
+        // array of strings and one allocation, even for a million pieces. (Non-strings are
+        // converted twice; joining strings is the case worth making fast.)
+        func text(_ item: Value) -> String {
+            if case .string(let s) = item { return s.value }
+            return item.description
         }
-        var out = ""
-        out.reserveCapacity(total)
-        for (i, item) in items.enumerated() {
-            if i > 0 { out += separator }
-            if case .string(let s) = item { out += s.value } else { out += item.description }
+        let sep = Array(separator.utf8)
+        var total = sep.count * max(0, items.count - 1)
+        for item in items { total += text(item).utf8.count }
+        guard total > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            var at = 0
+            for (i, item) in items.enumerated() {
+                if i > 0 {
+                    for b in sep { buffer[at] = b; at += 1 }
+                }
+                let p = text(item)
+                let copied = p.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+                    if let base = bytes.baseAddress { (buffer.baseAddress! + at).update(from: base, count: bytes.count) }
+                    return bytes.count
+                }
+                if let copied {
+                    at += copied
+                } else {
+                    for b in p.utf8 { buffer[at] = b; at += 1 }
+                }
+            }
+            return at
         }
-        return out
     }
 
     /// Replaces up to `limit` non-overlapping occurrences of a non-empty `old`.

@@ -312,6 +312,11 @@ extension VM {
                 case .invoke:
                     let argc = Int(ins.b)
                     let site = proto.callSites[Int(ins.c)]
+                    if site.isPush, case .list(let list) = regs[a] {
+                        list.append(regs[a + 1])
+                        regs[a] = .nil
+                        break
+                    }
                     frame.pointee.pc = pc
                     switch try resolveMethod(site, on: regs[a]) {
                     case .builtin(let method):
