@@ -103,6 +103,9 @@ struct Run: ParsableCommand {
         var configuration = QuillRuntime.Configuration()
         configuration.arguments = arguments
         let runtime = QuillRuntime(configuration: configuration)
+        // The process ends right after the script: keep the runtime alive so its heap (possibly
+        // millions of objects) is returned by exit rather than freed object by object.
+        _ = Unmanaged.passRetained(runtime)
         runtime.output = { s in fputs(s, stdout) }
         defer { fflush(stdout) }
         let color = isatty(2) != 0 && getenv("NO_COLOR") == nil

@@ -53,8 +53,11 @@ public enum CoreLibrary {
             },
             NativeFunction("type", ["value"]) { args in .str(args[0].typeName) },
             NativeFunction("str", ["value"]) { args in
-                if case .string = args[0] { return args[0] }
-                return .str(args[0].description)
+                switch args[0] {
+                case .string: return args[0]
+                case .int(let i): return args.vm.string(for: i)
+                default: return .str(args[0].description)
+                }
             },
             NativeFunction("repr", ["value"]) { args in .str(args[0].repr) },
             NativeFunction("bool", ["value"]) { args in .bool(args[0].isTruthy) },

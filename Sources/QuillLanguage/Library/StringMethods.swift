@@ -249,7 +249,9 @@ enum StringMethods {
         }
         let sep = Array(separator.utf8)
         var total = sep.count * max(0, items.count - 1)
-        for item in items { total += text(item).utf8.count }
+        for item in items {
+            if case .string(let s) = item { total += s.value.utf8.count } else { total += item.description.utf8.count }
+        }
         guard total > 0 else { return "" }
         return String(unsafeUninitializedCapacity: total) { buffer in
             var at = 0
@@ -257,15 +259,11 @@ enum StringMethods {
                 if i > 0 {
                     for b in sep { buffer[at] = b; at += 1 }
                 }
-                let p = text(item)
-                let copied = p.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+                // withUTF8 gives small (inline) strings a contiguous view too, without allocating.
+                var p = text(item)
+                p.withUTF8 { bytes in
                     if let base = bytes.baseAddress { (buffer.baseAddress! + at).update(from: base, count: bytes.count) }
-                    return bytes.count
-                }
-                if let copied {
-                    at += copied
-                } else {
-                    for b in p.utf8 { buffer[at] = b; at += 1 }
+                    at += bytes.count
                 }
             }
             return at

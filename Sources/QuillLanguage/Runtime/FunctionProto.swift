@@ -85,9 +85,6 @@ public final class FunctionProto {
         constantPointer.deinitialize(count: max(1, constants.count))
         constantPointer.deallocate()
     }
-
-    /// The number of parameters that must be given.
-    var requiredCount: Int { hasDefault.lazy.filter { !$0 }.count }
 }
 
 /// A variable captured by a closure. While the variable's frame is live the upvalue points into
@@ -102,8 +99,6 @@ public final class Upvalue {
         self.stackIndex = index
         self.pointer = stack + index
     }
-
-    var isOpen: Bool { cell == nil }
 
     /// Moves the variable off the stack.
     func close() {

@@ -107,6 +107,8 @@ extension VM {
                         (regs + a).store(int: r)
                     } else if case .float(let x) = regs[Int(ins.b)], case .float(let y) = regs[Int(ins.c)] {
                         (regs + a).store(float: x + y)
+                    } else if case .string(let x) = regs[Int(ins.b)], case .string(let y) = regs[Int(ins.c)] {
+                        regs[a] = .str(x.value + y.value)
                     } else {
                         regs[a] = try Value.add(regs[Int(ins.b)], regs[Int(ins.c)])
                     }

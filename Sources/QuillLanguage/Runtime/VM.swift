@@ -47,6 +47,17 @@ public final class VM {
     }
     /// The random generator behind `random`; seeded from the clock unless `random.seed(n)` is called.
     @exclusivity(unchecked) public var random = SplitMix64(seed: clock_gettime_nsec_np_portable())
+    /// `str(n)` for small ints, made once per VM (as CPython keeps small ints and one-character
+    /// strings): converting loop counters to text then allocates nothing.
+    @exclusivity(unchecked) var smallIntStrings: [Value] = []
+
+    /// The string for an int, shared for small ones.
+    @inline(__always) public func string(for i: Int) -> Value {
+        guard i >= -16 && i < 1024 else { return .str(String(i)) }
+        if smallIntStrings.isEmpty { smallIntStrings = (-16..<1024).map { .str(String($0)) } }
+        return smallIntStrings[i + 16]
+    }
+
     /// How many `run` loops are active on the Swift stack (natives calling back into Quill).
     @exclusivity(unchecked) var runDepth = 0
     @exclusivity(unchecked) var builtinTable: [String: Value]?
