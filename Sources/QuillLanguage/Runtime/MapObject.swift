@@ -1,29 +1,41 @@
 /// An insertion-ordered hash map with string, int and bool keys.
 ///
-/// Entries live in parallel arrays in insertion order (keys, values, hashes). An open-addressing
-/// table of entry numbers finds them by hash with linear probing. Removal leaves a hole (a `nil`
-/// key) that is compacted away once holes outnumber live entries, so iteration order survives
-/// removals and removal stays O(1) amortized. Strings cache their hash, so repeated lookups with
-/// the same key object hash once.
+/// Entries (key, value, hash) live in one array in insertion order. Small maps — most maps in
+/// scripts and decoded JSON — are searched linearly by hash; from nine entries on, an
+/// open-addressing table of entry numbers (linear probing) finds them. So a small map costs two
+/// allocations, the object and its entries. Removal leaves a hole (a `nil` key) that is
+/// compacted away once holes outnumber live entries, so iteration order survives removals and
+/// removal stays O(1) amortized.
 public final class MapObject {
-    @exclusivity(unchecked) public private(set) var keys: [Value] = []
-    @exclusivity(unchecked) public private(set) var values: [Value] = []
-    @exclusivity(unchecked) private var hashes: [Int] = []
-    /// Entry number + 1 per slot; 0 is an empty slot. Its size is a power of two, at least twice
-    /// the number of entries (holes included).
+    struct Entry {
+        var key: Value
+        var value: Value
+        var hash: Int
+    }
+
+    @exclusivity(unchecked) private var storage: [Entry] = []
+    /// Entry number + 1 per slot; 0 is an empty slot. Empty while the map is small; otherwise a
+    /// power of two at least twice the number of entries (holes included).
     @exclusivity(unchecked) private var table: [Int32] = []
     @exclusivity(unchecked) private var holes = 0
+
+    /// Maps up to this many entries (holes included) have no hash table.
+    static let linearLimit = 8
 
     public init() {}
 
     /// Makes a map from pairs, later duplicates overwriting earlier ones.
     public convenience init<S: Sequence>(_ pairs: S) where S.Element == (Value, Value) {
         self.init()
-        for (k, v) in pairs { self[k] = v }
+        for (k, v) in pairs { set(k, v) }
     }
 
     /// The number of live entries.
-    public var count: Int { keys.count - holes }
+    public var count: Int { storage.count - holes }
+
+    /// The live keys and values, in insertion order.
+    public var keys: [Value] { storage.compactMap { $0.key.isNil ? nil : $0.key } }
+    public var values: [Value] { storage.compactMap { $0.key.isNil ? nil : $0.value } }
 
     /// The hash of a valid key (string, int or bool).
     @inline(__always) static func hash(_ key: Value) -> Int {
@@ -52,14 +64,17 @@ public final class MapObject {
 
     /// The entry number holding `key`, or nil.
     @inline(__always) func find(_ key: Value, hash h: Int) -> Int? {
-        guard !table.isEmpty else { return nil }
+        if table.isEmpty {
+            for i in storage.indices where storage[i].hash == h && Self.same(storage[i].key, key) { return i }
+            return nil
+        }
         let mask = table.count - 1
         var slot = h & mask
         while true {
             let e = Int(table[slot])
             if e == 0 { return nil }
             let i = e - 1
-            if hashes[i] == h && Self.same(keys[i], key) { return i }
+            if storage[i].hash == h && Self.same(storage[i].key, key) { return i }
             slot = (slot + 1) & mask
         }
     }
@@ -68,7 +83,7 @@ public final class MapObject {
     public subscript(key: Value) -> Value? {
         get {
             guard let i = find(key, hash: Self.hash(key)) else { return nil }
-            return values[i]
+            return storage[i].value
         }
         set {
             guard let newValue else { _ = remove(key); return }
@@ -80,17 +95,17 @@ public final class MapObject {
     public func set(_ key: Value, _ value: Value) {
         let h = Self.hash(key)
         if let i = find(key, hash: h) {
-            values[i] = value
+            storage[i].value = value
             return
         }
-        if (keys.count + 1) * 2 > table.count { grow() }
-        let mask = table.count - 1
-        var slot = h & mask
-        while table[slot] != 0 { slot = (slot + 1) & mask }
-        keys.append(key)
-        values.append(value)
-        hashes.append(h)
-        table[slot] = Int32(keys.count)
+        storage.append(Entry(key: key, value: value, hash: h))
+        if !table.isEmpty || storage.count > Self.linearLimit {
+            if storage.count * 2 > table.count {
+                grow()
+            } else {
+                insertSlot(storage.count - 1)
+            }
+        }
     }
 
     /// String-keyed convenience for Swift code.
@@ -104,19 +119,18 @@ public final class MapObject {
     /// Removes an entry and returns its value.
     @discardableResult public func remove(_ key: Value) -> Value? {
         guard let i = find(key, hash: Self.hash(key)) else { return nil }
-        let old = values[i]
-        // The slot keeps pointing at the hole; a nil key never matches, and compaction drops it.
-        keys[i] = .nil
-        values[i] = .nil
+        let old = storage[i].value
+        // A table slot keeps pointing at the hole; a nil key never matches, and compaction drops it.
+        storage[i].key = .nil
+        storage[i].value = .nil
+        storage[i].hash = 0
         holes += 1
-        if holes > 16 && holes * 2 > keys.count { rebuild(keepingHoles: false) }
+        if holes > 16 && holes * 2 > storage.count { compact() }
         return old
     }
 
     public func removeAll() {
-        keys.removeAll()
-        values.removeAll()
-        hashes.removeAll()
+        storage.removeAll()
         table.removeAll()
         holes = 0
     }
@@ -125,69 +139,65 @@ public final class MapObject {
     public var entries: [(key: Value, value: Value)] {
         var out: [(key: Value, value: Value)] = []
         out.reserveCapacity(count)
-        for i in keys.indices where !keys[i].isNil { out.append((keys[i], values[i])) }
+        for e in storage where !e.key.isNil { out.append((e.key, e.value)) }
         return out
     }
 
     /// The raw slot count, including holes; iteration walks slots and skips holes.
-    var slotCount: Int { keys.count }
+    var slotCount: Int { storage.count }
 
     /// The entry in a slot, or nil for a hole. Used by `for k, v in m`.
     func slot(_ i: Int) -> (key: Value, value: Value)? {
-        guard i < keys.count, !keys[i].isNil else { return nil }
-        return (keys[i], values[i])
+        guard i < storage.count, !storage[i].key.isNil else { return nil }
+        return (storage[i].key, storage[i].value)
     }
 
     /// Structural equality: same keys with equal values (order does not matter).
     func contentEquals(_ other: MapObject) -> Bool {
         guard count == other.count else { return false }
-        for i in keys.indices where !keys[i].isNil {
-            guard let v = other[keys[i]], v == values[i] else { return false }
+        for e in storage where !e.key.isNil {
+            guard let v = other[e.key], v == e.value else { return false }
         }
         return true
     }
 
     private func grow() {
-        if holes * 4 > keys.count { rebuild(keepingHoles: false) }
-        var size = max(8, table.count)
-        while (keys.count + 1) * 2 > size { size *= 2 }
-        if size != table.count { reindex(size: size) }
+        if holes * 4 > storage.count { compact(); return }
+        var size = max(16, table.count)
+        while storage.count * 2 > size { size *= 2 }
+        reindex(size: size)
     }
 
-    /// Drops holes (when asked) and rebuilds the slot table.
-    private func rebuild(keepingHoles: Bool) {
-        if !keepingHoles && holes > 0 {
-            var k: [Value] = [], v: [Value] = [], h: [Int] = []
-            k.reserveCapacity(count)
-            v.reserveCapacity(count)
-            h.reserveCapacity(count)
-            for i in keys.indices where !keys[i].isNil {
-                k.append(keys[i])
-                v.append(values[i])
-                h.append(hashes[i])
-            }
-            keys = k
-            values = v
-            hashes = h
-            holes = 0
+    /// Drops holes and rebuilds the table (or drops it when the map became small).
+    private func compact() {
+        storage.removeAll { $0.key.isNil }
+        holes = 0
+        if storage.count > Self.linearLimit {
+            var size = 16
+            while storage.count * 2 > size { size *= 2 }
+            reindex(size: size)
+        } else {
+            table = []
         }
-        reindex(size: max(8, table.count))
     }
 
     private func reindex(size: Int) {
         table = [Int32](repeating: 0, count: size)
-        let mask = size - 1
-        for i in keys.indices where !keys[i].isNil {
-            var slot = hashes[i] & mask
-            while table[slot] != 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(i + 1)
-        }
+        for i in storage.indices where !storage[i].key.isNil { insertSlot(i) }
+    }
+
+    @inline(__always) private func insertSlot(_ i: Int) {
+        let mask = table.count - 1
+        var slot = storage[i].hash & mask
+        while table[slot] != 0 { slot = (slot + 1) & mask }
+        table[slot] = Int32(i + 1)
     }
 
     /// A shallow copy.
     public func copy() -> MapObject {
         let m = MapObject()
-        for (k, v) in entries { m.set(k, v) }
+        m.storage.reserveCapacity(count)
+        for e in storage where !e.key.isNil { m.set(e.key, e.value) }
         return m
     }
 }
