@@ -222,8 +222,9 @@ extension CompilerContext {
         // Errors in a plain call point at the function's name; method calls at the call itself.
         location = method == nil ? callee.location : loc
         if let method {
-            fs.proto.callSites.append(CallSite(method: method, names: names, argumentCount: args.count))
-            emit(.invoke, base, args.count, fs.proto.callSites.count - 1)
+            let site = CallSite(method: method, names: names, argumentCount: args.count)
+            fs.proto.callSites.append(site)
+            emit(site.isPush ? .invokePush : .invoke, base, args.count, fs.proto.callSites.count - 1)
         } else if names.isEmpty {
             emit(.call, base, args.count, 0)
         } else {

@@ -37,6 +37,7 @@ public enum Opcode: UInt8, Sendable {
     case jumpUnlessEqualInt, jumpUnlessNotEqualInt
     case call            // R[A] = R[A](R[A+1] ..< R[A+1+B]); C-1 = call site (named arguments) or C = 0
     case invoke          // R[A] = R[A].name(R[A+1] ..< R[A+1+B]); C = call site
+    case invokePush      // `R[A].push(R[A+1])`: appends directly when R[A] is a list, else as invoke
     case closure         // R[A] = closure of prototype C
     case close           // close upvalues at or above R[A]
     case ret             // return R[A], or nil when B == 0

@@ -16,8 +16,9 @@ public final class CallSite {
     @exclusivity(unchecked) var cachedTag: UInt8 = 255
     @exclusivity(unchecked) var cachedMethod: NativeFunction?
 
-    /// True for `x.push(v)` with one positional argument: on a list the VM appends directly,
-    /// skipping method lookup and argument binding (CPython 3.11 specializes `list.append` alike).
+    /// True for `x.push(v)` with one positional argument, compiled to `invokePush`: on a list
+    /// the VM appends directly, skipping method lookup and argument binding (CPython 3.11
+    /// specializes `list.append` alike).
     let isPush: Bool
 
     init(method: String, names: [String], argumentCount: Int) {

@@ -311,14 +311,16 @@ extension VM {
                     default:
                         throw QuillError.type("\(regs[a].typeName) value is not callable")
                     }
-                case .invoke:
-                    let argc = Int(ins.b)
-                    let site = proto.callSites[Int(ins.c)]
-                    if site.isPush, case .list(let list) = regs[a] {
+                case .invokePush:
+                    if case .list(let list) = regs[a] {
                         list.append(regs[a + 1])
                         regs[a] = .nil
                         break
                     }
+                    fallthrough
+                case .invoke:
+                    let argc = Int(ins.b)
+                    let site = proto.callSites[Int(ins.c)]
                     frame.pointee.pc = pc
                     switch try resolveMethod(site, on: regs[a]) {
                     case .builtin(let method):
