@@ -160,7 +160,29 @@ extension CompilerContext {
         if target != r { emit(.move, r, target) }
     }
 
+    /// `"k" + str(i)` and similar: when both sides of `+` are known to be strings (literals,
+    /// interpolations, calls of the built-in `str`), the sum is built like an interpolation,
+    /// in one allocation, instead of making each piece and then joining them.
+    func stringParts(_ e: Expr) -> [StringPart]? {
+        switch e.kind {
+        case .string(let s): return [.text(s)]
+        case .interpolated(let parts): return parts
+        case .call(let callee, let args):
+            guard case .variable(let name) = callee.kind, args.count == 1, args[0].name == nil,
+                  case .builtin(let b)? = resolveQuietly(name), case .native(let f) = b, f.name == "str" else { return nil }
+            return [.expr(args[0].value)]
+        case .binary(.add, let l, let r):
+            guard let a = stringParts(l), let b = stringParts(r) else { return nil }
+            return a + b
+        default: return nil
+        }
+    }
+
     func binary(_ op: BinaryOp, _ left: Expr, _ right: Expr, into r: Int, at loc: SourceLocation) {
+        if op == .add, let a = stringParts(left), let b = stringParts(right) {
+            expression(Expr(.interpolated(a + b), at: loc), into: r)
+            return
+        }
         // `x + 1` and `x - 1` use an immediate operand.
         if op == .add || op == .subtract, case .int(let k) = right.kind, let imm = Int32(exactly: op == .add ? k : -k) {
             let a = anyRegister(left)

@@ -266,6 +266,18 @@ final class CompilerContext {
         return nil
     }
 
+    /// What a name refers to, or nil, without reporting anything (for optimizations that only
+    /// apply to built-ins). Only names that cannot be a local, upvalue or module binding qualify.
+    func resolveQuietly(_ name: String) -> Resolution? {
+        var f: FunctionState? = fs
+        while let s = f {
+            if s.findLocal(name) != nil { return nil }
+            f = s.parent
+        }
+        if module.names[name] != nil { return nil }
+        return builtins[name].map(Resolution.builtin)
+    }
+
     func resolveUpvalue(_ f: FunctionState, _ name: String) -> Int? {
         guard let parent = f.parent else { return nil }
         if let existing = f.upvalueIndex[name] { return existing }
