@@ -404,13 +404,18 @@ extension VM {
                     throw thrownError(regs[a])
                 case .concat:
                     let b = Int(ins.b), n = Int(ins.c)
-                    // Size first so the result is allocated once.
+                    // Size first so a long result is allocated once; a result of up to 15 bytes
+                    // stays inside the String value (no heap storage), so reserve nothing then.
                     var size = 0
                     for i in b..<(b + n) {
-                        if case .string(let part) = regs[i] { size += part.value.utf8.count } else { size += 24 }
+                        switch regs[i] {
+                        case .string(let part): size += part.value.utf8.count
+                        case .int(let v): size += Value.decimalDigits(v)
+                        default: size += 24
+                        }
                     }
                     var s = ""
-                    s.reserveCapacity(size)
+                    if size > 15 { s.reserveCapacity(size) }
                     for i in b..<(b + n) {
                         if case .string(let part) = regs[i] { s += part.value } else { s += regs[i].description }
                     }

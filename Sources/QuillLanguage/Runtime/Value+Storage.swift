@@ -4,6 +4,14 @@
 /// function (it may hold a reference). When the old value is a plain scalar there is nothing
 /// to release, so the hot arithmetic paths check for that and overwrite it in place.
 extension Value {
+    /// How many characters `String(v)` has.
+    @inline(__always) static func decimalDigits(_ v: Int) -> Int {
+        var n = v < 0 ? 2 : 1
+        var m = v.magnitude
+        while m >= 10 { m /= 10; n += 1 }
+        return n
+    }
+
     /// True for nil, bools, ints and floats: values that own no reference.
     @inline(__always) var isScalar: Bool {
         switch self {
