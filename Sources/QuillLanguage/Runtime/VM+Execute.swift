@@ -403,23 +403,7 @@ extension VM {
                 case .throwError:
                     throw thrownError(regs[a])
                 case .concat:
-                    let b = Int(ins.b), n = Int(ins.c)
-                    // Size first so a long result is allocated once; a result of up to 15 bytes
-                    // stays inside the String value (no heap storage), so reserve nothing then.
-                    var size = 0
-                    for i in b..<(b + n) {
-                        switch regs[i] {
-                        case .string(let part): size += part.value.utf8.count
-                        case .int(let v): size += Value.decimalDigits(v)
-                        default: size += 24
-                        }
-                    }
-                    var s = ""
-                    if size > 15 { s.reserveCapacity(size) }
-                    for i in b..<(b + n) {
-                        if case .string(let part) = regs[i] { s += part.value } else { s += regs[i].description }
-                    }
-                    regs[a] = .str(s)
+                    regs[a] = .str(Self.concatenate(regs + Int(ins.b), count: Int(ins.c)))
                 case .appendMessage:
                     guard case .list(let messages) = regs[a] else { break }
                     let m = MapObject()
@@ -459,6 +443,47 @@ extension VM {
         let proto = closure.proto
         return (frame, closure, proto, UnsafePointer(proto.codePointer), UnsafePointer(proto.constantPointer),
                 proto.module.slots, frame.pointee.pc, frame.pointee.base, stack + frame.pointee.base)
+    }
+
+    /// Builds an interpolated string from `count` registers in one allocation: sizes every part,
+    /// then copies bytes (ints are written as digits in place). Swift's `+=` costs more per
+    /// call than copying a short part, and templates have many parts.
+    static func concatenate(_ parts: UnsafeMutablePointer<Value>, count: Int) -> String {
+        var size = 0
+        var others: [String] = []
+        for i in 0..<count {
+            switch parts[i] {
+            case .string(let part): size += part.value.utf8.count
+            case .int(let v): size += Value.decimalDigits(v)
+            default:
+                let text = parts[i].description
+                size += text.utf8.count
+                others.append(text)
+            }
+        }
+        var other = 0
+        return String(unsafeUninitializedCapacity: size) { buffer in
+            var at = 0
+            for i in 0..<count {
+                switch parts[i] {
+                case .string(let part):
+                    var text = part.value
+                    text.withUTF8 { bytes in
+                        if let b = bytes.baseAddress { (buffer.baseAddress! + at).update(from: b, count: bytes.count) }
+                        at += bytes.count
+                    }
+                case .int(let v):
+                    at = Value.writeDecimal(v, into: buffer, at: at)
+                default:
+                    others[other].withUTF8 { bytes in
+                        if let b = bytes.baseAddress { (buffer.baseAddress! + at).update(from: b, count: bytes.count) }
+                        at += bytes.count
+                    }
+                    other += 1
+                }
+            }
+            return at
+        }
     }
 
     /// Counts loop iterations and calls against `instructionLimit`.

@@ -12,6 +12,20 @@ extension Value {
         return n
     }
 
+    /// Writes `v` in decimal at `at` (room for `decimalDigits(v)` bytes) and returns the end.
+    @inline(__always) static func writeDecimal(_ v: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        let n = decimalDigits(v)
+        var m = v.magnitude
+        var i = at + n - 1
+        repeat {
+            buffer[i] = UInt8(truncatingIfNeeded: 48 + m % 10)
+            m /= 10
+            i -= 1
+        } while m > 0
+        if v < 0 { buffer[at] = UInt8(ascii: "-") }
+        return at + n
+    }
+
     /// True for nil, bools, ints and floats: values that own no reference.
     @inline(__always) var isScalar: Bool {
         switch self {
