@@ -94,13 +94,6 @@ public final class NamespaceObject: NativeObject {
         self.members = members
     }
 
-    /// Builds a namespace from native functions (named after their `name`) and constant values.
-    public convenience init(_ name: String, functions: [NativeFunction], constants: [String: Value] = [:]) {
-        var m = constants
-        for f in functions { m[f.name] = .native(f) }
-        self.init(name, m)
-    }
-
     public override var typeName: String { "module" }
     public override var description: String { "<module \(name)>" }
     public override func member(_ name: String, vm: VM) throws -> Value? { members[name] }

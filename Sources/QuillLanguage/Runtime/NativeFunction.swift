@@ -69,14 +69,6 @@ public struct Args {
         return base[count + j]
     }
 
-    /// Throws if a variadic native received a named argument outside `allowed`.
-    public func checkNames(_ allowed: [String]) throws {
-        for n in names where !allowed.contains(n) {
-            throw QuillError.argument("\(function.name)() has no parameter named '\(n)'",
-                                      hint: Suggestion.hint(for: n, in: allowed))
-        }
-    }
-
     @inlinable public subscript(i: Int) -> Value { i < count ? base[i] : .nil }
 
     /// All bound values as an array.
