@@ -89,7 +89,7 @@ public final class FunctionProto {
 }
 
 /// A variable captured by a closure. While the variable's frame is live the upvalue points into
-/// the VM stack; when the frame ends (or the loop iteration or block) it is closed: the value
+/// the VM stack (which never moves); when the frame ends (or the loop iteration or block) it is closed: the value
 /// moves into the upvalue's own cell, and every closure sharing it keeps seeing the same variable.
 public final class Upvalue {
     @exclusivity(unchecked) var pointer: UnsafeMutablePointer<Value>
@@ -107,11 +107,6 @@ public final class Upvalue {
         c.initialize(to: pointer.pointee)
         cell = c
         pointer = c
-    }
-
-    /// Points an open upvalue at a reallocated stack.
-    func rebase(_ stack: UnsafeMutablePointer<Value>) {
-        if cell == nil { pointer = stack + stackIndex }
     }
 
     deinit {

@@ -1,5 +1,9 @@
 /// The dispatch loop. Hot state (pc, registers, code, constants) lives in locals; it is written
 /// back to the frame only around calls and errors.
+///
+/// Anything that can run other code (natives, member access on objects, imports) may grow the
+/// register stack and the frame stack, which moves them: after such a step the loop re-derives
+/// both `regs` and `frame` from the VM.
 extension VM {
     /// Runs from the current top frame until the frame `entry` returns.
     func execute(entryFrame entry: Int) throws -> Value {
@@ -63,19 +67,19 @@ extension VM {
                 case .getMember:
                     frame.pointee.pc = pc
                     let v = try member(of: regs[Int(ins.b)], named: k[Int(ins.c)])
-                    regs = stack + base
+                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                     regs[a] = v
                 case .setMember:
                     frame.pointee.pc = pc
                     try setMember(of: regs[a], named: k[Int(ins.b)], to: regs[Int(ins.c)])
-                    regs = stack + base
+                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                 case .getIndex:
                     let container = regs[Int(ins.b)], index = regs[Int(ins.c)]
                     if case .list(let l) = container, case .int(let i) = index, i >= 0, i < l.items.count {
                         regs[a] = l.items[i]
                     } else {
                         let v = try self.index(container, index)
-                        regs = stack + base
+                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = v
                     }
                 case .setIndex:
@@ -306,7 +310,7 @@ extension VM {
                             let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
                             result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: names)
                         }
-                        regs = stack + base
+                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = result
                     default:
                         throw QuillError.type("\(regs[a].typeName) value is not callable")
@@ -331,10 +335,10 @@ extension VM {
                         } else {
                             result = try callNative(method, receiver: regs[a], at: base + a, argc: argc, names: site.names)
                         }
-                        regs = stack + base
+                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = result
                     case .value(let callee):
-                        regs = stack + base
+                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = callee
                         if case .function(let c) = callee {
                             try enter(c, base: base + a, argc: argc, names: site.names, exitsRun: false)
@@ -342,7 +346,7 @@ extension VM {
                         } else if case .native(let f) = callee {
                             nativeTop = base + a + 1 + argc
                             let result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: site.names)
-                            regs = stack + base
+                            (regs, frame) = (stack + base, frames + (frameCount - 1))
                             regs[a] = result
                         } else {
                             throw QuillError.type("'\(site.method)' is not a function (it is \(Value.article(callee.typeName)) \(callee.typeName))")
@@ -370,8 +374,8 @@ extension VM {
                     (frame, closure, proto, code, k, globals, pc, base, regs) = topFrameState()
 
                 case .forPrepare:
-                    try forPrepare(regs + a, variables: Int(ins.b))
-                    regs = stack + base
+                    try forPrepare(base + a, variables: Int(ins.b))
+                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                     pc += Int(ins.c)
                 case .forNext:
                     let more: Bool
@@ -386,8 +390,8 @@ extension VM {
                             more = false
                         }
                     } else {
-                        more = try forNext(regs + a, variables: Int(ins.b))
-                        regs = stack + base
+                        more = try forNext(base + a, variables: Int(ins.b))
+                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                     }
                     if more {
                         pc += Int(ins.c)
@@ -422,12 +426,13 @@ extension VM {
                     frame.pointee.pc = pc
                     let path = k[Int(ins.c)].stringValue ?? ""
                     let module = try moduleLoader.load(path, from: proto.file, vm: self)
-                    regs = stack + base
+                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                     regs[a] = module
                 }
             }
         } catch {
-            frame.pointee.pc = pc
+            // Natives may have grown the frame stack; address the frame afresh.
+            frames[frameCount - 1].pc = pc
             throw error
         }
     }

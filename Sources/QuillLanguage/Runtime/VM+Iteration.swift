@@ -2,7 +2,10 @@
 /// (for ranges: the step), `s[1]` the position (for ranges: values left), `s[2]` for ranges the
 /// next value. The loop variables follow at `s[3]` and `s[4]`.
 extension VM {
-    func forPrepare(_ s: UnsafeMutablePointer<Value>, variables: Int) throws {
+    /// `slot` is the absolute stack index of the loop state (the stack may move while a native
+    /// iterator runs, so pointers are derived after such calls, never held across them).
+    func forPrepare(_ slot: Int, variables: Int) throws {
+        let s = stack + slot
         switch s[0] {
         case .object(let o):
             if let r = o as? RangeObject {
@@ -13,7 +16,7 @@ extension VM {
                 s[1] = .int(r.count)
                 s[2] = .int(r.start)
             } else if let it = o.makeIterator() {
-                s[0] = .object(it)
+                (stack + slot).pointee = .object(it)
             } else {
                 throw QuillError.type("cannot iterate over \(o.typeName)")
             }
@@ -29,11 +32,12 @@ extension VM {
     }
 
     /// Advances a list, map or iterator loop; false when it is done.
-    func forNext(_ s: UnsafeMutablePointer<Value>, variables: Int) throws -> Bool {
+    func forNext(_ slot: Int, variables: Int) throws -> Bool {
+        let s = stack + slot
         guard case .int(var i) = s[1] else {
             // A native iterator keeps its own position.
             guard case .object(let o) = s[0], let it = o as? NativeIterator, let v = try it.next() else { return false }
-            try assign(v, to: s, variables: variables)
+            try assign(v, to: stack + slot, variables: variables)
             return true
         }
         switch s[0] {
@@ -60,7 +64,7 @@ extension VM {
             return false
         case .object(let o):
             guard let it = o as? NativeIterator, let v = try it.next() else { return false }
-            try assign(v, to: s, variables: variables)
+            try assign(v, to: stack + slot, variables: variables)
             return true
         default:
             return false

@@ -67,9 +67,10 @@ public final class VM {
     /// pointer rather than in stored properties because Swift checks exclusive access to a
     /// class's stored properties at run time, and those checks cost more than the work itself.
     struct HotState {
-        /// The register stack and the call stack, in raw memory so the loop pays no bounds
-        /// checks; both grow on demand.
+        /// The register stack and the call stack, in raw memory reserved once (they never move)
+        /// so the loop pays no bounds checks.
         var stack: UnsafeMutablePointer<Value>
+        /// How many registers are initialized; more are initialized as calls need them.
         var stackCapacity: Int
         var frames: UnsafeMutablePointer<CallFrame>
         var frameCount = 0
@@ -136,55 +137,66 @@ public final class VM {
         set { hot.pointee.maxCallDepth = newValue }
     }
 
+    /// Registers reserved for the stack: 4M (64 MB of address space, touched only as used).
+    static let stackLimit = 1 << 22
+    /// Frames reserved for the call stack (40 MB of address space, touched only as used).
+    static let frameLimit = 1 << 20
+
     public init(moduleLoader: ModuleLoader = ModuleLoader()) {
         self.moduleLoader = moduleLoader
-        let stack = UnsafeMutablePointer<Value>.allocate(capacity: 1024)
+        // Both stacks are reserved once at their full size and never move: natives hold
+        // pointers into the register stack (their arguments) while calling back into Quill,
+        // and the dispatch loops of outer calls hold pointers into both.
+        let stack = Self.reserve(Value.self, count: Self.stackLimit)
         stack.initialize(repeating: .nil, count: 1024)
         hot = .allocate(capacity: 1)
-        hot.initialize(to: HotState(stack: stack, stackCapacity: 1024, frames: .allocate(capacity: 64), frameCapacity: 64))
+        hot.initialize(to: HotState(stack: stack, stackCapacity: 1024,
+                                    frames: Self.reserve(CallFrame.self, count: Self.frameLimit),
+                                    frameCapacity: Self.frameLimit))
     }
 
     deinit {
         frames.deinitialize(count: frameCount)
-        frames.deallocate()
+        Self.release(frames, count: Self.frameLimit)
         stack.deinitialize(count: stackCapacity)
-        stack.deallocate()
+        Self.release(stack, count: Self.stackLimit)
         hot.deinitialize(count: 1)
         hot.deallocate()
     }
 
-    /// Makes sure `count` registers from `from` exist, growing the stack (and moving open upvalues).
-    @inline(__always) func ensureStack(_ top: Int) throws {
-        if top > stackCapacity { try growStack(top) }
+    /// Address space for `count` elements from the kernel; pages become memory when touched.
+    static func reserve<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        let bytes = count * MemoryLayout<T>.stride
+        guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              raw != MAP_FAILED else {
+            fatalError("Quill VM: cannot reserve \(bytes) bytes of address space for its stacks")
+        }
+        return raw.bindMemory(to: T.self, capacity: count)
     }
 
-    func growStack(_ top: Int) throws {
-        guard top <= 1 << 24 else {
-            throw QuillError("StackOverflowError", "stack overflow: too many registers in use (\(top))",
+    static func release<T>(_ pointer: UnsafeMutablePointer<T>, count: Int) {
+        munmap(UnsafeMutableRawPointer(pointer), count * MemoryLayout<T>.stride)
+    }
+
+    /// Makes sure registers below `top` exist (are initialized), or throws a StackOverflowError.
+    @inline(__always) func ensureStack(_ top: Int) throws {
+        if top > stackCapacity { try extendStack(top) }
+    }
+
+    func extendStack(_ top: Int) throws {
+        guard top <= Self.stackLimit else {
+            throw QuillError("StackOverflowError", "stack overflow: more than \(Self.stackLimit) registers in use",
                              hint: "look for unbounded recursion")
         }
-        var capacity = stackCapacity
-        while capacity < top { capacity *= 2 }
-        let bigger = UnsafeMutablePointer<Value>.allocate(capacity: capacity)
-        bigger.moveInitialize(from: stack, count: stackCapacity)
-        (bigger + stackCapacity).initialize(repeating: .nil, count: capacity - stackCapacity)
-        stack.deallocate()
-        stack = bigger
+        let capacity = min(Self.stackLimit, max(top, stackCapacity * 2))
+        (stack + stackCapacity).initialize(repeating: .nil, count: capacity - stackCapacity)
         stackCapacity = capacity
-        for u in openUpvalues { u.rebase(stack) }
     }
 
     @inline(__always) func pushFrame(_ frame: CallFrame) throws {
-        if frameCount >= maxCallDepth {
+        if frameCount >= min(maxCallDepth, Self.frameLimit - 1) {
             throw QuillError("StackOverflowError", "stack overflow: more than \(maxCallDepth) nested calls",
                              hint: "look for recursion without a base case")
-        }
-        if frameCount == frameCapacity {
-            let bigger = UnsafeMutablePointer<CallFrame>.allocate(capacity: frameCapacity * 2)
-            bigger.moveInitialize(from: frames, count: frameCount)
-            frames.deallocate()
-            frames = bigger
-            frameCapacity *= 2
         }
         (frames + frameCount).initialize(to: frame)
         frameCount += 1
