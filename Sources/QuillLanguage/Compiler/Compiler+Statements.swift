@@ -348,7 +348,7 @@ extension CompilerContext {
         } else {
             emit(.ret, 0, 0)
         }
-        finish(proto)
+        proto.finish()
         fs = outer
         location = outerLocation
         outer.proto.prototypes.append(proto)

@@ -126,7 +126,7 @@ final class CompilerContext {
             statement(s)
         }
         emit(.ret, 0, 0)
-        finish(proto)
+        proto.finish()
         return proto
     }
 
@@ -151,10 +151,6 @@ final class CompilerContext {
             if !options.interactive { declared.remove(name) }
             module.declare(name, mutable: mutable, at: s.location)
         }
-    }
-
-    func finish(_ proto: FunctionProto) {
-        proto.finish()
     }
 
     // MARK: - Emitting

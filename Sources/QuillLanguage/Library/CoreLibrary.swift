@@ -109,7 +109,7 @@ public enum CoreLibrary {
             // env(name, default) reads an environment variable (default: nil when unset);
             // env() returns a map of all of them.
             NativeFunction("env", ["name", "default"], required: 0) { args in
-                try args.vm.require(.environment, for: "env")
+                try args.vm.require(.environment, for: "env()")
                 if args[0].isNil { return .map(environment()) }
                 guard let raw = getenv(try args.string(0)) else { return args[1] }
                 return .str(String(cString: raw))

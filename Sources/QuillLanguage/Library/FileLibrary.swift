@@ -14,34 +14,34 @@ enum FileLibrary {
         [
             // The whole file as a string.
             NativeFunction("read_file", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "read_file")
+                try args.vm.require(.readFiles, for: "read_file()")
                 let path = try args.string(0)
                 return .str(try FileIO.readText(path, function: "read_file"))
             },
             // The file's lines without their line endings ("\n" or "\r\n"); a final newline
             // does not add an empty line.
             NativeFunction("read_lines", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "read_lines")
+                try args.vm.require(.readFiles, for: "read_lines()")
                 let path = try args.string(0)
                 let text = try FileIO.readText(path, function: "read_lines")
                 return .list(ListObject(lines(text).map { .str($0) }))
             },
             // Writes (or with append: true, appends) a string; creates the file if needed. Returns nil.
             NativeFunction("write_file", ["path", "text", "append"], required: 2) { args in
-                try args.vm.require(.writeFiles, for: "write_file")
+                try args.vm.require(.writeFiles, for: "write_file()")
                 let path = try args.string(0), text = try args.string(1)
                 try FileIO.writeText(path, text, append: try args.bool(2, default: false), function: "write_file")
                 return .nil
             },
             // Whether a file or directory exists at the path.
             NativeFunction("exists", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "exists")
+                try args.vm.require(.readFiles, for: "exists()")
                 return .bool(access(try args.string(0), F_OK) == 0)
             },
             // Prints the prompt (if any) without a newline, then reads one line from standard
             // input without its line ending; nil at end of input.
             NativeFunction("input", ["prompt"], required: 0) { args in
-                try args.vm.require(.standardInput, for: "input")
+                try args.vm.require(.standardInput, for: "input()")
                 if !args[0].isNil {
                     args.vm.output(args[0].description)
                     fflush(nil)

@@ -28,7 +28,7 @@ enum TimeLibrary {
                 return .float(Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)
             },
             NativeFunction("time.sleep", ["seconds"]) { args in
-                try args.vm.require(.sleep, for: "time.sleep")
+                try args.vm.require(.sleep, for: "time.sleep()")
                 let seconds = try args.double(0)
                 guard seconds.isFinite, seconds >= 0 else {
                     throw QuillError.value("time.sleep(): seconds must be a finite number ≥ 0, got \(args[0].repr)")

@@ -57,7 +57,7 @@ public final class ModuleLoader {
     /// The cache key (absolute path or `std:name`) and source text of an import.
     private func locate(_ path: String, from importer: SourceFile, vm: VM) throws -> (String, String) {
         if path.hasPrefix("./") || path.hasPrefix("../") || path.hasPrefix("/") {
-            try vm.require(.readFiles, for: "import")
+            try vm.require(.readFiles, for: "import of a file")
             var full = path.hasPrefix("/") ? path : FileIO.join(FileIO.directory(of: importer.name), path)
             if !full.hasSuffix(".quill") && !FileIO.exists(full) { full += ".quill" }
             full = FileIO.normalize(full)

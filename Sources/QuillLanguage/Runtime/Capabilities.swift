@@ -32,12 +32,11 @@ public struct Capabilities: OptionSet, Sendable {
 }
 
 extension VM {
-    /// Throws a PermissionError unless the runtime grants `capability`.
-    public func require(_ capability: Capabilities, for function: String) throws {
+    /// Throws a PermissionError unless the runtime grants `capability`; `operation` names what
+    /// was attempted ("read_file()", "import of a file").
+    public func require(_ capability: Capabilities, for operation: String) throws {
         guard capabilities.contains(capability) else {
-            // `import` is a statement, the rest are functions.
-            let what = function == "import" ? "import of a file" : "\(function)()"
-            throw QuillError("PermissionError", "\(what) is not permitted: this runtime does not grant '\(capability.name)'",
+            throw QuillError("PermissionError", "\(operation) is not permitted: this runtime does not grant '\(capability.name)'",
                              hint: "the host decides what scripts may do; see Capabilities in the embedding guide")
         }
     }

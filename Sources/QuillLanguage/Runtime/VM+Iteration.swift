@@ -34,12 +34,13 @@ extension VM {
     /// Advances a list, map or iterator loop; false when it is done.
     func forNext(_ slot: Int, variables: Int) throws -> Bool {
         let s = stack + slot
-        guard case .int(var i) = s[1] else {
-            // A native iterator keeps its own position.
-            guard case .object(let o) = s[0], let it = o as? NativeIterator, let v = try it.next() else { return false }
+        // A native iterator keeps its own position; lists and maps keep theirs in s[1].
+        if case .object(let o) = s[0] {
+            guard let it = o as? NativeIterator, let v = try it.next() else { return false }
             try assign(v, to: stack + slot, variables: variables)
             return true
         }
+        guard case .int(var i) = s[1] else { return false }
         switch s[0] {
         case .list(let l):
             guard i < l.items.count else { return false }
@@ -62,10 +63,6 @@ extension VM {
                 i += 1
             }
             return false
-        case .object(let o):
-            guard let it = o as? NativeIterator, let v = try it.next() else { return false }
-            try assign(v, to: stack + slot, variables: variables)
-            return true
         default:
             return false
         }

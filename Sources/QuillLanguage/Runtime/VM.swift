@@ -302,8 +302,7 @@ public final class VM {
         closeUpvalues(from: frames[count].base - 1)
         (frames + count).deinitialize(count: frameCount - count)
         frameCount = count
-        while let h = handlers.last, h.frameIndex >= count { handlers.removeLast() }
-        syncTops()
+        dropHandlers(aboveOrAt: count)
     }
 }
 
