@@ -3,10 +3,11 @@ import PackageDescription
 
 let package = Package(
     name: "Quill",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Quill", targets: ["Quill"]),
         .library(name: "QuillLanguage", targets: ["QuillLanguage"]),
+        .library(name: "QuillEngine", targets: ["QuillEngine"]),
         .executable(name: "quill", targets: ["quill"]),
     ],
     dependencies: [
@@ -15,15 +16,20 @@ let package = Package(
     targets: [
         // The DSL: lexer, parser, compiler, VM, core library. Knows nothing of LLMs.
         .target(name: "QuillLanguage"),
+        // Quantized dot products with AVX2 paths chosen at run time (Swift SIMD spills; see the header).
+        .target(name: "CQuillKernels"),
+        // The CPU transformer core: GGUF, tensor formats, kernels, tokenizers, models, sampling.
+        .target(name: "QuillEngine", dependencies: ["CQuillKernels"]),
         // The embedding façade.
-        .target(name: "Quill", dependencies: ["QuillLanguage"]),
+        .target(name: "Quill", dependencies: ["QuillLanguage", "QuillEngine"]),
         .executableTarget(
             name: "quill",
-            dependencies: ["Quill", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Quill", "QuillEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // A statically linked runtime starts faster and uses ~3 MB less memory than loading
             // the shared Swift libraries (measured: 10.3 MB vs 13.7 MB peak RSS for `print(1)`).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill"]),
+        .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -27,7 +27,7 @@ struct QuillCommand: ParsableCommand {
             quill check FILE...      report every compile error, run nothing
             """,
         version: QuillVersion.string,
-        subcommands: [Run.self, Check.self],
+        subcommands: [Run.self, Check.self, Tokenize.self, Logits.self],
         defaultSubcommand: Run.self
     )
 }

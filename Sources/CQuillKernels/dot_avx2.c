@@ -1,0 +1,254 @@
+// AVX2 quantized dot products. Each weight block is widened to 32 int8 lanes and multiplied
+// with the 8-bit activations by vpmaddubsw (unsigned x signed pairs into int16), then
+// vpmaddwd sums pairs into int32 and the block scales are applied in float.
+#include "quill_kernels.h"
+#include "blocks.h"
+#include "dot_paths.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <string.h>
+
+#define H(x) quill_f16_to_f32(x)
+
+AVX2_TARGET static inline float hsum8(__m256 v) {
+    __m128 r = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+AVX2_TARGET static inline float half(uint16_t h) { return _cvtsh_ss(h); }
+
+/// 16 packed bytes -> 32 lanes: the low nibbles (elements 0..15), then the high nibbles (16..31).
+AVX2_TARGET static inline __m256i nibbles(const uint8_t *qs) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+}
+
+/// Lane i is 0xFF when bit i of x is set.
+AVX2_TARGET static inline __m256i bit_lanes(uint32_t x) {
+    const __m256i spread = _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
+                                              0x0202020202020202LL, 0x0303030303030303LL);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x), spread);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+}
+
+/// Sum of products of unsigned u and signed s lanes, as 8 int32 sums.
+AVX2_TARGET static inline __m256i dot_us(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+/// Sum of products of two signed vectors (vpmaddubsw needs one side unsigned: move the sign over).
+AVX2_TARGET static inline __m256i dot_ss(__m256i a, __m256i b) {
+    return dot_us(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+AVX2_TARGET float quill_dot_q4_0_q8_0_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q4_0 *w = vw; const block_q8_0 *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m256i q = _mm256_sub_epi8(nibbles(w[i].qs), _mm256_set1_epi8(8));
+        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_ss(q, y)), acc);
+    }
+    return hsum8(acc);
+}
+
+AVX2_TARGET float quill_dot_q4_1_q8_1_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q4_1 *w = vw; const block_q8_1 *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us(nibbles(w[i].qs), y)), acc);
+        mins += half(w[i].m) * half(x[i].s);
+    }
+    return hsum8(acc) + mins;
+}
+
+AVX2_TARGET float quill_dot_q5_0_q8_0_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q5_0 *w = vw; const block_q8_0 *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        uint32_t qh; memcpy(&qh, w[i].qh, 4);
+        const __m256i high = _mm256_and_si256(bit_lanes(qh), _mm256_set1_epi8(0x10));
+        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(nibbles(w[i].qs), high), _mm256_set1_epi8(16));
+        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_ss(q, y)), acc);
+    }
+    return hsum8(acc);
+}
+
+AVX2_TARGET float quill_dot_q5_1_q8_1_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q5_1 *w = vw; const block_q8_1 *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        uint32_t qh; memcpy(&qh, w[i].qh, 4);
+        const __m256i high = _mm256_and_si256(bit_lanes(qh), _mm256_set1_epi8(0x10));
+        const __m256i q = _mm256_or_si256(nibbles(w[i].qs), high);
+        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us(q, y)), acc);
+        mins += half(w[i].m) * half(x[i].s);
+    }
+    return hsum8(acc) + mins;
+}
+
+AVX2_TARGET float quill_dot_q8_0_q8_0_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q8_0 *w = vw; const block_q8_0 *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)w[i].qs);
+        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_ss(q, y)), acc);
+    }
+    return hsum8(acc);
+}
+
+/// Sum over sub-blocks of mins[j] times the activation sum of sub-block j (two bsums each).
+static inline int k4_min_sum(const uint8_t *mins, const int16_t *bsums) {
+    int s = 0;
+    for (int j = 0; j < 8; j++) s += mins[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+    return s;
+}
+
+AVX2_TARGET float quill_dot_q4_K_q8_K_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q4_K *w = vw; const block_q8_K *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], mn[8];
+        for (int j = 0; j < 8; j++) quill_scale_min_k4(j, w[i].scales, &sc[j], &mn[j]);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int k = 0; k < 4; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * k));
+            const __m256i lo = _mm256_and_si256(q, low4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+            const __m256i y0 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k));
+            const __m256i y1 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k + 32));
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * k]));
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * k + 1]));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(x[i].d * half(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        mins += x[i].d * half(w[i].dmin) * (float)k4_min_sum(mn, x[i].bsums);
+    }
+    return hsum8(acc) - mins;
+}
+
+AVX2_TARGET float quill_dot_q5_K_q8_K_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q5_K *w = vw; const block_q8_K *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], mn[8];
+        for (int j = 0; j < 8; j++) quill_scale_min_k4(j, w[i].scales, &sc[j], &mn[j]);
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)w[i].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int k = 0; k < 4; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * k));
+            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one), 4);
+            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one), 4);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, low4), h0);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), low4), h1);
+            const __m256i y0 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k));
+            const __m256i y1 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k + 32));
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * k]));
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * k + 1]));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(x[i].d * half(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        mins += x[i].d * half(w[i].dmin) * (float)k4_min_sum(mn, x[i].bsums);
+    }
+    return hsum8(acc) - mins;
+}
+
+AVX2_TARGET float quill_dot_q6_K_q8_K_avx2(const void *vw, const void *vx, int64_t n) {
+    const block_q6_K *w = vw; const block_q8_K *x = vx;
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
+    for (int64_t i = 0; i < n / QK_K; i++) {
+        const int8_t *scales = w[i].scales;
+        // The stored values are 6-bit unsigned; their -32 offset is applied once per
+        // 16-lane group through the activation sums.
+        int offset = 0;
+        for (int g = 0; g < 16; g++) offset += scales[g] * x[i].bsums[g];
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = w[i].ql + 64 * h, *qhp = w[i].qh + 32 * h;
+            const int8_t *sc = scales + 8 * h, *y = x[i].qs + 128 * h;
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)qhp);
+            const __m256i q[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, low2), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, low4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), low2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), low2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), low2), 4)),
+            };
+            for (int k = 0; k < 4; k++) {
+                const __m256i yk = _mm256_loadu_si256((const __m256i *)(y + 32 * k));
+                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(q[k], yk), scale));
+            }
+        }
+        const float d = x[i].d * half(w[i].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_add_ps(acc, _mm256_setr_ps(-32.0f * d * (float)offset, 0, 0, 0, 0, 0, 0, 0));
+    }
+    return hsum8(acc);
+}
+
+AVX2_TARGET float quill_dot_f32_avx2(const float *a, const float *b, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+AVX2_TARGET float quill_dot_f16_f32_avx2(const uint16_t *a, const float *b, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i))), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i + 8))), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += half(a[i]) * b[i];
+    return s;
+}
+
+AVX2_TARGET void quill_axpy_f32_avx2(float a, const float *x, float *y, int64_t n) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
+#else
+// Not x86: the scalar paths are always chosen; these keep the dispatch table linkable.
+#define QUILL_UNUSED_AVX2(name) \
+    float quill_dot_##name##_avx2(const void *w, const void *x, int64_t n) { return quill_dot_##name##_scalar(w, x, n); }
+QUILL_DOT_KERNELS(QUILL_UNUSED_AVX2)
+float quill_dot_f32_avx2(const float *a, const float *b, int64_t n) { return quill_dot_f32_scalar(a, b, n); }
+float quill_dot_f16_f32_avx2(const uint16_t *a, const float *b, int64_t n) { return quill_dot_f16_f32_scalar(a, b, n); }
+void quill_axpy_f32_avx2(float a, const float *x, float *y, int64_t n) { for (int64_t i = 0; i < n; i++) y[i] += a * x[i]; }
+#endif

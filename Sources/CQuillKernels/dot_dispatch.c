@@ -1,0 +1,23 @@
+// Public entry points: the AVX2 path when the CPU has it, else the portable one.
+#include "quill_kernels.h"
+#include "blocks.h"
+#include "dot_paths.h"
+
+#define QUILL_DISPATCH(name) \
+    float quill_dot_##name(const void *w, const void *x, int64_t n) { \
+        return quill_use_avx2() ? quill_dot_##name##_avx2(w, x, n) : quill_dot_##name##_scalar(w, x, n); \
+    }
+QUILL_DOT_KERNELS(QUILL_DISPATCH)
+
+float quill_dot_f32(const float *a, const float *b, int64_t n) {
+    return quill_use_avx2() ? quill_dot_f32_avx2(a, b, n) : quill_dot_f32_scalar(a, b, n);
+}
+
+float quill_dot_f16_f32(const uint16_t *a, const float *b, int64_t n) {
+    return quill_use_avx2() ? quill_dot_f16_f32_avx2(a, b, n) : quill_dot_f16_f32_scalar(a, b, n);
+}
+
+void quill_axpy_f32(float a, const float *x, float *y, int64_t n) {
+    if (quill_use_avx2()) { quill_axpy_f32_avx2(a, x, y, n); return; }
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+}

@@ -1,0 +1,130 @@
+import CQuillKernels
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A persistent pool of worker threads that run one job at a time on every thread, the
+/// caller included: the per-token loop hands it a closure per matrix product and waits.
+///
+/// Workers spin briefly between jobs (a token's products come microseconds apart) and then
+/// sleep on a condition variable, so an idle engine costs no CPU.
+public final class ThreadPool: @unchecked Sendable {
+    public let threadCount: Int
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    /// Set before `generation` is bumped and read by workers after they see the bump.
+    private nonisolated(unsafe) var job: ((Int) -> Void)?
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private var workers: [Thread] = []
+    private let exited = DispatchGroup()
+
+    /// Spinning longer than this before sleeping (nanoseconds).
+    static let spinNanoseconds: UInt64 = 2_000_000
+
+    /// A pool using `threads` threads in all (the caller counts as one). Default: every core.
+    public init(threads: Int? = nil) {
+        threadCount = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        mutex = .allocate(capacity: 1)
+        wake = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+        for index in 1..<threadCount {
+            exited.enter()
+            let thread = Thread { [unowned self] in
+                self.workerLoop(index)
+                self.exited.leave()
+            }
+            thread.name = "quill-engine-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+            workers.append(thread)
+        }
+    }
+
+    deinit {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        generation.add(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
+        exited.wait()
+        pthread_cond_destroy(wake)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        wake.deallocate()
+    }
+
+    /// Runs `body(threadIndex)` once on each of the pool's threads and returns when all are done.
+    public func run(_ body: (Int) -> Void) {
+        if threadCount == 1 { body(0); return }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            pending.store(threadCount - 1, ordering: .sequentiallyConsistent)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                pthread_mutex_lock(mutex)
+                pthread_cond_broadcast(wake)
+                pthread_mutex_unlock(mutex)
+            }
+            body(0)
+            while pending.load(ordering: .acquiring) > 0 { quill_cpu_relax() }
+            job = nil
+        }
+    }
+
+    /// Splits `0..<count` into one contiguous range per thread and runs `body` on each.
+    public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
+        if count == 0 { return }
+        let n = min(threadCount, count)
+        if n == 1 { body(0..<count); return }
+        run { index in
+            guard index < n else { return }
+            let start = count * index / n, end = count * (index + 1) / n
+            if start < end { body(start..<end) }
+        }
+    }
+
+    private func workerLoop(_ index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var spinStart: UInt64 = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins & 1023 == 0 {
+                    let now = Self.nanoseconds()
+                    if spinStart == 0 { spinStart = now } else if now - spinStart > Self.spinNanoseconds {
+                        sleep(until: seen)
+                        spinStart = 0
+                    }
+                }
+                quill_cpu_relax()
+            }
+            seen = generation.load(ordering: .acquiring)
+            if stopping.load(ordering: .sequentiallyConsistent) { return }
+            job?(index)
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
+
+    private func sleep(until seen: Int) {
+        pthread_mutex_lock(mutex)
+        sleepers.add(1, ordering: .sequentiallyConsistent)
+        while generation.load(ordering: .sequentiallyConsistent) == seen {
+            pthread_cond_wait(wake, mutex)
+        }
+        sleepers.subtract(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_unlock(mutex)
+    }
+
+    private static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,83 @@
+/// One sequence's state: its KV cache and the scratch rows a forward pass writes, all
+/// allocated once so the per-token loop allocates nothing.
+///
+/// The cache is f32 (exact attention, and the closest match to llama.cpp's logits). It is one
+/// reservation whose pages are touched only as positions fill, so memory grows with use.
+public final class InferenceState: @unchecked Sendable {
+    public let contextLength: Int
+    public let maxBatch: Int
+    /// Tokens whose keys and values are in the cache.
+    public internal(set) var position = 0
+
+    let keys: UnsafeMutablePointer<Float>      // (layer, position, kv_dim)
+    let values: UnsafeMutablePointer<Float>    // (layer, position, kv_dim)
+    let kvDimension: Int
+    let layerCount: Int
+
+    let x: UnsafeMutablePointer<Float>         // (batch, d) the residual stream
+    let xb: UnsafeMutablePointer<Float>        // (batch, d) normalized input
+    let q: UnsafeMutablePointer<Float>         // (batch, n_heads * head_dim)
+    let k: UnsafeMutablePointer<Float>         // (batch, kv_dim)
+    let v: UnsafeMutablePointer<Float>         // (batch, kv_dim)
+    let attention: UnsafeMutablePointer<Float> // (batch, n_heads * head_dim)
+    let projected: UnsafeMutablePointer<Float> // (batch, d)
+    let gate: UnsafeMutablePointer<Float>      // (batch, ffn)
+    let up: UnsafeMutablePointer<Float>        // (batch, ffn)
+    let scores: UnsafeMutablePointer<Float>    // (threads, context) attention weights
+    let logits: UnsafeMutablePointer<Float>    // (vocab) the last position's logits
+    let vocabularySize: Int
+    private var buffers: [UnsafeMutablePointer<Float>] = []
+
+    init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) {
+        self.contextLength = contextLength
+        self.maxBatch = maxBatch
+        kvDimension = c.headCountKV * c.headDimension
+        layerCount = c.layerCount
+        vocabularySize = c.vocabularySize
+        var buffers: [UnsafeMutablePointer<Float>] = []
+        func make(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            buffers.append(p)
+            return p
+        }
+        let qDim = c.headCount * c.headDimension
+        keys = make(c.layerCount * contextLength * kvDimension)
+        values = make(c.layerCount * contextLength * kvDimension)
+        x = make(maxBatch * c.embeddingLength)
+        xb = make(maxBatch * c.embeddingLength)
+        q = make(maxBatch * qDim)
+        k = make(maxBatch * kvDimension)
+        v = make(maxBatch * kvDimension)
+        attention = make(maxBatch * qDim)
+        projected = make(maxBatch * c.embeddingLength)
+        gate = make(maxBatch * c.feedForwardLength)
+        up = make(maxBatch * c.feedForwardLength)
+        scores = make(threads * contextLength)
+        logits = make(c.vocabularySize)
+        self.buffers = buffers
+    }
+
+    deinit {
+        for b in buffers { b.deallocate() }
+    }
+
+    /// Forgets the cached positions (the next evaluation starts a new sequence).
+    public func reset() { position = 0 }
+
+    /// Drops cached positions from `newPosition` on, keeping a shared prefix.
+    public func truncate(to newPosition: Int) { position = min(position, max(0, newPosition)) }
+
+    /// Bytes the KV cache takes when full.
+    public var cacheBytes: Int { 2 * layerCount * contextLength * kvDimension * MemoryLayout<Float>.size }
+
+    /// The last evaluated position's logits.
+    public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logits, count: vocabularySize) }
+
+    func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
+        keys + (layer * contextLength + position) * kvDimension
+    }
+
+    func valueRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
+        values + (layer * contextLength + position) * kvDimension
+    }
+}

@@ -1,0 +1,71 @@
+/// A model's hyperparameters, read from GGUF metadata.
+public struct ModelConfig: Sendable, Equatable {
+    public enum RopeMode: Sendable, Equatable {
+        /// Rotates adjacent pairs (x[2i], x[2i+1]) — llama.
+        case normal
+        /// Rotates the halves (x[i], x[i + d/2]) — GPT-NeoX, Qwen2, Gemma.
+        case neox
+    }
+
+    public var architecture: String
+    public var name: String
+    public var contextLength: Int
+    public var embeddingLength: Int
+    public var layerCount: Int
+    public var feedForwardLength: Int
+    public var headCount: Int
+    public var headCountKV: Int
+    public var headDimension: Int
+    public var rmsEpsilon: Float
+    public var ropeFreqBase: Float
+    /// Multiplies positions (linear rope scaling: 1 / factor).
+    public var ropeFreqScale: Float
+    public var ropeDimensions: Int
+    public var ropeMode: RopeMode
+    public var vocabularySize: Int
+
+    /// Architectures whose forward pass the engine implements.
+    public static let supportedArchitectures = ["llama", "qwen2"]
+
+    public init(file: GGUFFile) throws {
+        guard let arch = file.architecture else {
+            throw ModelError("'\(file.path)' has no general.architecture: not a model file")
+        }
+        guard Self.supportedArchitectures.contains(arch) else {
+            throw ModelError("architecture '\(arch)' is not supported (supported: \(Self.supportedArchitectures.joined(separator: ", ")))")
+        }
+        func int(_ key: String, default value: Int? = nil) throws -> Int {
+            if let v = file[key]?.int, v > 0 { return v }
+            if let value { return value }
+            throw ModelError("'\(file.path)': metadata key \(key.replacingOccurrences(of: "{arch}", with: arch)) is missing or not a positive integer")
+        }
+        architecture = arch
+        name = file[GGUFKey.name]?.string ?? arch
+        embeddingLength = try int(GGUFKey.embeddingLength)
+        layerCount = try int(GGUFKey.blockCount)
+        feedForwardLength = try int(GGUFKey.feedForwardLength)
+        headCount = try int(GGUFKey.headCount)
+        headCountKV = try int(GGUFKey.headCountKV, default: headCount)
+        contextLength = try int(GGUFKey.contextLength, default: 2048)
+        headDimension = try int(GGUFKey.keyLength, default: embeddingLength / headCount)
+        ropeDimensions = try int(GGUFKey.ropeDimensionCount, default: headDimension)
+        rmsEpsilon = Float(file[GGUFKey.rmsEpsilon]?.double ?? 1e-5)
+        ropeFreqBase = Float(file[GGUFKey.ropeFreqBase]?.double ?? 10000)
+        var scale: Float = 1
+        if let type = file[GGUFKey.ropeScalingType]?.string, type != "none" {
+            guard type == "linear" else {
+                throw ModelError("rope scaling '\(type)' is not supported (supported: none, linear)")
+            }
+            scale = 1 / Float(file[GGUFKey.ropeScalingFactor]?.double ?? 1)
+        } else if let linear = file[GGUFKey.ropeScaleLinear]?.double, linear > 0 {
+            scale = 1 / Float(linear)
+        }
+        ropeFreqScale = scale
+        ropeMode = arch == "llama" ? .normal : .neox
+        vocabularySize = file[GGUFKey.vocabSize]?.int ?? file[GGUFKey.tokens]?.array?.count ?? 0
+
+        guard headCount % headCountKV == 0, ropeDimensions <= headDimension, ropeDimensions % 2 == 0 else {
+            throw ModelError("'\(file.path)': inconsistent attention shape (\(headCount) heads, \(headCountKV) kv heads, head dim \(headDimension), rope dims \(ropeDimensions))")
+        }
+    }
+}

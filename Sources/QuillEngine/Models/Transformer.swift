@@ -1,0 +1,152 @@
+import CQuillKernels
+
+/// A llama-family decoder (llama, qwen2) over weights mapped from a GGUF file.
+///
+/// `evaluate` runs a batch of tokens through every layer, appends their keys and values to
+/// the sequence's cache and leaves the next-token logits in the state. All scratch lives in
+/// `InferenceState` and `MatMul`, so decoding allocates nothing per token.
+public final class Transformer: @unchecked Sendable {
+    public let config: ModelConfig
+    public let file: GGUFFile
+    public let pool: ThreadPool
+    /// Tokens per forward batch; longer prompts are processed in chunks of this size.
+    public let maxBatch: Int
+    /// True when every weight was dequantized to f32 at load (the exact path).
+    public let isExactF32: Bool
+    let weights: TransformerWeights
+    let matmul: MatMul
+    let rope: Rope
+
+    public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256) throws {
+        let config = try ModelConfig(file: file)
+        self.config = config
+        self.file = file
+        self.maxBatch = maxBatch
+        self.isExactF32 = exactF32
+        weights = try TransformerWeights(file: file, config: config, dequantizeAll: exactF32)
+        pool = ThreadPool(threads: threads)
+        let maxColumns = weights.matrices.map(\.columns).max() ?? config.embeddingLength
+        matmul = MatMul(pool: pool, maxTokens: maxBatch, maxColumns: maxColumns)
+        rope = Rope(dimensions: config.ropeDimensions, base: config.ropeFreqBase,
+                    freqScale: config.ropeFreqScale, mode: config.ropeMode)
+    }
+
+    deinit { weights.release() }
+
+    /// A fresh sequence with room for `contextLength` tokens (default: the model's, capped at 4096).
+    public func makeState(contextLength: Int? = nil) -> InferenceState {
+        let length = max(1, min(contextLength ?? min(config.contextLength, 4096), config.contextLength))
+        return InferenceState(config: config, contextLength: length, maxBatch: maxBatch, threads: pool.threadCount)
+    }
+
+    /// Runs `tokens` at the state's next positions. The last token's logits land in
+    /// `state.lastLogits`; with `eachLogits`, every position's logits are passed to it in order.
+    public func evaluate(_ tokens: [Int], state: InferenceState,
+                         eachLogits: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) throws {
+        guard !tokens.isEmpty else { return }
+        if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+            throw ModelError("token id \(bad) is out of range (vocabulary size \(config.vocabularySize))")
+        }
+        guard state.position + tokens.count <= state.contextLength else {
+            throw ModelError("context is full: \(state.position) + \(tokens.count) tokens exceed the context length \(state.contextLength)")
+        }
+        var allLogits: UnsafeMutablePointer<Float>? = nil
+        if eachLogits != nil { allLogits = .allocate(capacity: maxBatch * config.vocabularySize) }
+        defer { allLogits?.deallocate() }
+        var start = 0
+        while start < tokens.count {
+            let end = min(tokens.count, start + maxBatch)
+            tokens[start..<end].withContiguousStorageIfAvailable { chunk in
+                forward(chunk, state: state, allLogits: allLogits, isLast: end == tokens.count)
+            }
+            if let allLogits, let eachLogits {
+                let v = config.vocabularySize
+                for t in 0..<(end - start) {
+                    eachLogits(state.position - (end - start) + t, UnsafeBufferPointer(start: allLogits + t * v, count: v))
+                }
+            }
+            start = end
+        }
+    }
+
+    private func forward(_ tokens: UnsafeBufferPointer<Int>, state s: InferenceState,
+                         allLogits: UnsafeMutablePointer<Float>?, isLast: Bool) {
+        let c = config, n = tokens.count, d = c.embeddingLength
+        let qDim = c.headCount * c.headDimension, kvDim = s.kvDimension, ffn = c.feedForwardLength
+        let p0 = s.position
+        for (t, token) in tokens.enumerated() { weights.tokenEmbedding.row(token, into: s.x + t * d) }
+
+        for (l, layer) in weights.layers.enumerated() {
+            normalize(s.x, layer.attentionNorm, into: s.xb, tokens: n)
+            matmul.multiply(layer.wq, s.xb, tokens: n, into: s.q)
+            matmul.multiply(layer.wk, s.xb, tokens: n, into: s.k)
+            matmul.multiply(layer.wv, s.xb, tokens: n, into: s.v)
+            for t in 0..<n {
+                let q = s.q + t * qDim, k = s.k + t * kvDim, v = s.v + t * kvDim
+                if let b = layer.bq { VectorMath.add(q, b, count: qDim) }
+                if let b = layer.bk { VectorMath.add(k, b, count: kvDim) }
+                if let b = layer.bv { VectorMath.add(v, b, count: kvDim) }
+                rope.apply(q, heads: c.headCount, headDimension: c.headDimension, position: p0 + t)
+                rope.apply(k, heads: c.headCountKV, headDimension: c.headDimension, position: p0 + t)
+                s.keyRow(layer: l, position: p0 + t).update(from: k, count: kvDim)
+                s.valueRow(layer: l, position: p0 + t).update(from: v, count: kvDim)
+            }
+            attend(layer: l, tokens: n, start: p0, state: s)
+            matmul.multiply(layer.wo, s.attention, tokens: n, into: s.projected)
+            VectorMath.add(s.x, s.projected, count: n * d)
+
+            normalize(s.x, layer.ffnNorm, into: s.xb, tokens: n)
+            matmul.multiply(layer.gate, s.xb, tokens: n, into: s.gate)
+            matmul.multiply(layer.up, s.xb, tokens: n, into: s.up)
+            VectorMath.swiglu(s.gate, s.up, count: n * ffn)
+            matmul.multiply(layer.down, s.gate, tokens: n, into: s.projected)
+            VectorMath.add(s.x, s.projected, count: n * d)
+        }
+        s.position = p0 + n
+
+        if let allLogits {
+            normalize(s.x, weights.outputNorm, into: s.xb, tokens: n)
+            matmul.multiply(weights.output, s.xb, tokens: n, into: allLogits)
+            if isLast { s.logits.update(from: allLogits + (n - 1) * c.vocabularySize, count: c.vocabularySize) }
+        } else if isLast {
+            let last = (n - 1) * d
+            VectorMath.rmsNorm(s.x + last, weight: weights.outputNorm, epsilon: c.rmsEpsilon, into: s.xb, count: d)
+            matmul.multiply(weights.output, s.xb, tokens: 1, into: s.logits)
+        }
+    }
+
+    private func normalize(_ x: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>,
+                           into out: UnsafeMutablePointer<Float>, tokens n: Int) {
+        let d = config.embeddingLength, eps = config.rmsEpsilon
+        for t in 0..<n { VectorMath.rmsNorm(x + t * d, weight: weight, epsilon: eps, into: out + t * d, count: d) }
+    }
+
+    /// Causal grouped-query attention of the batch's queries over the cache, one
+    /// (token, head) pair at a time, pairs dealt round-robin to the threads.
+    private func attend(layer l: Int, tokens n: Int, start p0: Int, state s: InferenceState) {
+        let c = config, hd = c.headDimension, qDim = c.headCount * hd
+        let group = c.headCount / c.headCountKV
+        let scale = 1 / Float(hd).squareRoot()
+        let pairs = n * c.headCount
+        pool.run { thread in
+            let threads = self.pool.threadCount
+            let scores = s.scores + thread * s.contextLength
+            var pair = thread
+            while pair < pairs {
+                let t = pair / c.headCount, h = pair % c.headCount
+                let position = p0 + t, kvOffset = (h / group) * hd
+                let q = s.q + t * qDim + h * hd
+                for j in 0...position {
+                    scores[j] = quill_dot_f32(q, s.keyRow(layer: l, position: j) + kvOffset, Int64(hd)) * scale
+                }
+                VectorMath.softmax(scores, count: position + 1)
+                let out = s.attention + t * qDim + h * hd
+                out.update(repeating: 0, count: hd)
+                for j in 0...position {
+                    quill_axpy_f32(scores[j], s.valueRow(layer: l, position: j) + kvOffset, out, Int64(hd))
+                }
+                pair += threads
+            }
+        }
+    }
+}
