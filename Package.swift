@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The DSL: lexer, parser, compiler, VM, core library. Knows nothing of LLMs.
@@ -21,13 +22,13 @@ let package = Package(
         // The CPU transformer core: GGUF, tensor formats, kernels, tokenizers, models, sampling.
         .target(name: "QuillEngine", dependencies: ["CQuillKernels"]),
         // The embedding façade.
-        .target(name: "Quill", dependencies: ["QuillLanguage", "QuillEngine"]),
+        .target(name: "Quill", dependencies: ["QuillLanguage", "QuillEngine", "ZIPFoundation"]),
         .executableTarget(
             name: "quill",
             dependencies: ["Quill", "QuillEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // A statically linked runtime starts faster and uses ~3 MB less memory than loading
             // the shared Swift libraries (measured: 10.3 MB vs 13.7 MB peak RSS for `print(1)`).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-lFoundationNetworking", "-l_CFURLSessionInterface", "-l:libcurl.so.4", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels"], resources: [.copy("Fixtures")]),

@@ -11,7 +11,8 @@ typedef struct { uint16_t d, m; uint8_t qs[QK / 2]; } block_q4_1;
 typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_0;
 typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_1;
 typedef struct { uint16_t d; int8_t qs[QK]; } block_q8_0;
-typedef struct { uint16_t d, s; int8_t qs[QK]; } block_q8_1;
+/// Activations for 32-element weight blocks; f32 scales save a conversion per block.
+typedef struct { float d, s; int8_t qs[QK]; } block_a8;
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[QK_K / 2]; } block_q4_K;
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; } block_q5_K;
 typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; } block_q6_K;
@@ -22,7 +23,7 @@ _Static_assert(sizeof(block_q4_1) == 20, "q4_1 block");
 _Static_assert(sizeof(block_q5_0) == 22, "q5_0 block");
 _Static_assert(sizeof(block_q5_1) == 24, "q5_1 block");
 _Static_assert(sizeof(block_q8_0) == 34, "q8_0 block");
-_Static_assert(sizeof(block_q8_1) == 36, "q8_1 block");
+_Static_assert(sizeof(block_a8) == 40, "a8 block");
 _Static_assert(sizeof(block_q4_K) == 144, "q4_K block");
 _Static_assert(sizeof(block_q5_K) == 176, "q5_K block");
 _Static_assert(sizeof(block_q6_K) == 210, "q6_K block");

@@ -46,72 +46,77 @@ AVX2_TARGET static inline __m256i dot_ss(__m256i a, __m256i b) {
     return dot_us(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
 }
 
-AVX2_TARGET float quill_dot_q4_0_q8_0_avx2(const void *vw, const void *vx, int64_t n) {
-    const block_q4_0 *w = vw; const block_q8_0 *x = vx;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) {
-        const __m256i q = _mm256_sub_epi8(nibbles(w[i].qs), _mm256_set1_epi8(8));
-        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
-        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_ss(q, y)), acc);
-    }
-    return hsum8(acc);
+/// One 32-element weight block unpacked to 32 lanes, with its scale and bias coefficient:
+/// the block's product with activations x is d * x.d * sum(q * x.qs) + bias * x.s.
+typedef struct { __m256i q; float d, bias; } unpacked;
+
+AVX2_TARGET static inline unpacked unpack_q4_0(const void *w, int64_t i) {
+    const block_q4_0 *b = (const block_q4_0 *)w + i;
+    const float d = half(b->d);
+    return (unpacked){ nibbles(b->qs), d, -8 * d };
 }
 
-AVX2_TARGET float quill_dot_q4_1_q8_1_avx2(const void *vw, const void *vx, int64_t n) {
-    const block_q4_1 *w = vw; const block_q8_1 *x = vx;
-    __m256 acc = _mm256_setzero_ps();
-    float mins = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
-        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us(nibbles(w[i].qs), y)), acc);
-        mins += half(w[i].m) * half(x[i].s);
-    }
-    return hsum8(acc) + mins;
+AVX2_TARGET static inline unpacked unpack_q4_1(const void *w, int64_t i) {
+    const block_q4_1 *b = (const block_q4_1 *)w + i;
+    return (unpacked){ nibbles(b->qs), half(b->d), half(b->m) };
 }
 
-AVX2_TARGET float quill_dot_q5_0_q8_0_avx2(const void *vw, const void *vx, int64_t n) {
-    const block_q5_0 *w = vw; const block_q8_0 *x = vx;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) {
-        uint32_t qh; memcpy(&qh, w[i].qh, 4);
-        const __m256i high = _mm256_and_si256(bit_lanes(qh), _mm256_set1_epi8(0x10));
-        const __m256i q = _mm256_sub_epi8(_mm256_or_si256(nibbles(w[i].qs), high), _mm256_set1_epi8(16));
-        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
-        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_ss(q, y)), acc);
-    }
-    return hsum8(acc);
+AVX2_TARGET static inline __m256i fifth_bits(const uint8_t *qh4) {
+    uint32_t qh; memcpy(&qh, qh4, 4);
+    return _mm256_and_si256(bit_lanes(qh), _mm256_set1_epi8(0x10));
 }
 
-AVX2_TARGET float quill_dot_q5_1_q8_1_avx2(const void *vw, const void *vx, int64_t n) {
-    const block_q5_1 *w = vw; const block_q8_1 *x = vx;
-    __m256 acc = _mm256_setzero_ps();
-    float mins = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        uint32_t qh; memcpy(&qh, w[i].qh, 4);
-        const __m256i high = _mm256_and_si256(bit_lanes(qh), _mm256_set1_epi8(0x10));
-        const __m256i q = _mm256_or_si256(nibbles(w[i].qs), high);
-        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
-        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_us(q, y)), acc);
-        mins += half(w[i].m) * half(x[i].s);
-    }
-    return hsum8(acc) + mins;
+AVX2_TARGET static inline unpacked unpack_q5_0(const void *w, int64_t i) {
+    const block_q5_0 *b = (const block_q5_0 *)w + i;
+    const float d = half(b->d);
+    return (unpacked){ _mm256_or_si256(nibbles(b->qs), fifth_bits(b->qh)), d, -16 * d };
 }
 
-AVX2_TARGET float quill_dot_q8_0_q8_0_avx2(const void *vw, const void *vx, int64_t n) {
-    const block_q8_0 *w = vw; const block_q8_0 *x = vx;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)w[i].qs);
-        const __m256i y = _mm256_loadu_si256((const __m256i *)x[i].qs);
-        const __m256 d = _mm256_set1_ps(half(w[i].d) * half(x[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_ss(q, y)), acc);
-    }
-    return hsum8(acc);
+AVX2_TARGET static inline unpacked unpack_q5_1(const void *w, int64_t i) {
+    const block_q5_1 *b = (const block_q5_1 *)w + i;
+    return (unpacked){ _mm256_or_si256(nibbles(b->qs), fifth_bits(b->qh)), half(b->d), half(b->m) };
 }
+
+AVX2_TARGET static inline unpacked unpack_q8_0(const void *w, int64_t i) {
+    const block_q8_0 *b = (const block_q8_0 *)w + i;
+    return (unpacked){ _mm256_loadu_si256((const __m256i *)b->qs), half(b->d), 0 };
+}
+
+/// The shared loop: each weight block is unpacked once and multiplied with COUNT activation
+/// rows. Inlined with a constant COUNT so the accumulators stay in registers.
+#define DOT32_BODY(UNPACK, SIGNED, COUNT) do { \
+    __m256 acc[COUNT]; float bias[COUNT]; \
+    for (int t = 0; t < COUNT; t++) { acc[t] = _mm256_setzero_ps(); bias[t] = 0; } \
+    for (int64_t i = 0; i < n / QK; i++) { \
+        const unpacked u = UNPACK(w, i); \
+        for (int t = 0; t < COUNT; t++) { \
+            const block_a8 *a = (const block_a8 *)QUILL_ROW(x, stride, t) + i; \
+            const __m256i y = _mm256_loadu_si256((const __m256i *)a->qs); \
+            const __m256i p = SIGNED ? dot_ss(u.q, y) : dot_us(u.q, y); \
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(u.d * a->d), _mm256_cvtepi32_ps(p), acc[t]); \
+            bias[t] += u.bias * a->s; \
+        } \
+    } \
+    for (int t = 0; t < COUNT; t++) out[t] = hsum8(acc[t]) + bias[t]; \
+} while (0)
+
+#define QUILL_AVX2_32(name, SIGNED) \
+    AVX2_TARGET static void name##_x4(const void *w, const void *x, int64_t stride, int64_t n, float *out) { \
+        DOT32_BODY(unpack_##name, SIGNED, 4); \
+    } \
+    AVX2_TARGET static void name##_x1(const void *w, const void *x, int64_t stride, int64_t n, float *out) { \
+        DOT32_BODY(unpack_##name, SIGNED, 1); \
+    } \
+    AVX2_TARGET void quill_dot_##name##_avx2(const void *w, const void *x, int64_t stride, int count, int64_t n, float *out) { \
+        int t = 0; \
+        for (; t + 4 <= count; t += 4) name##_x4(w, QUILL_ROW(x, stride, t), stride, n, out + t); \
+        for (; t < count; t++) name##_x1(w, QUILL_ROW(x, stride, t), stride, n, out + t); \
+    }
+QUILL_AVX2_32(q4_0, 0)
+QUILL_AVX2_32(q4_1, 0)
+QUILL_AVX2_32(q5_0, 0)
+QUILL_AVX2_32(q5_1, 0)
+QUILL_AVX2_32(q8_0, 1)
 
 /// Sum over sub-blocks of mins[j] times the activation sum of sub-block j (two bsums each).
 static inline int k4_min_sum(const uint8_t *mins, const int16_t *bsums) {
@@ -120,7 +125,7 @@ static inline int k4_min_sum(const uint8_t *mins, const int16_t *bsums) {
     return s;
 }
 
-AVX2_TARGET float quill_dot_q4_K_q8_K_avx2(const void *vw, const void *vx, int64_t n) {
+AVX2_TARGET static float dot_q4_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q4_K *w = vw; const block_q8_K *x = vx;
     __m256 acc = _mm256_setzero_ps();
     float mins = 0;
@@ -145,7 +150,7 @@ AVX2_TARGET float quill_dot_q4_K_q8_K_avx2(const void *vw, const void *vx, int64
     return hsum8(acc) - mins;
 }
 
-AVX2_TARGET float quill_dot_q5_K_q8_K_avx2(const void *vw, const void *vx, int64_t n) {
+AVX2_TARGET static float dot_q5_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q5_K *w = vw; const block_q8_K *x = vx;
     __m256 acc = _mm256_setzero_ps();
     float mins = 0;
@@ -173,7 +178,7 @@ AVX2_TARGET float quill_dot_q5_K_q8_K_avx2(const void *vw, const void *vx, int64
     return hsum8(acc) - mins;
 }
 
-AVX2_TARGET float quill_dot_q6_K_q8_K_avx2(const void *vw, const void *vx, int64_t n) {
+AVX2_TARGET static float dot_q6_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q6_K *w = vw; const block_q8_K *x = vx;
     __m256 acc = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
@@ -208,6 +213,14 @@ AVX2_TARGET float quill_dot_q6_K_q8_K_avx2(const void *vw, const void *vx, int64
     }
     return hsum8(acc);
 }
+
+#define QUILL_AVX2_K(name) \
+    AVX2_TARGET void quill_dot_##name##_avx2(const void *w, const void *x, int64_t stride, int count, int64_t n, float *out) { \
+        for (int t = 0; t < count; t++) out[t] = dot_##name##_row(w, QUILL_ROW(x, stride, t), n); \
+    }
+QUILL_AVX2_K(q4_K)
+QUILL_AVX2_K(q5_K)
+QUILL_AVX2_K(q6_K)
 
 AVX2_TARGET float quill_dot_f32_avx2(const float *a, const float *b, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
@@ -246,7 +259,9 @@ AVX2_TARGET void quill_axpy_f32_avx2(float a, const float *x, float *y, int64_t 
 #else
 // Not x86: the scalar paths are always chosen; these keep the dispatch table linkable.
 #define QUILL_UNUSED_AVX2(name) \
-    float quill_dot_##name##_avx2(const void *w, const void *x, int64_t n) { return quill_dot_##name##_scalar(w, x, n); }
+    void quill_dot_##name##_avx2(const void *w, const void *x, int64_t stride, int count, int64_t n, float *out) { \
+        quill_dot_##name##_scalar(w, x, stride, count, n, out); \
+    }
 QUILL_DOT_KERNELS(QUILL_UNUSED_AVX2)
 float quill_dot_f32_avx2(const float *a, const float *b, int64_t n) { return quill_dot_f32_scalar(a, b, n); }
 float quill_dot_f16_f32_avx2(const uint16_t *a, const float *b, int64_t n) { return quill_dot_f16_f32_scalar(a, b, n); }

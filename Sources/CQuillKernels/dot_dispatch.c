@@ -4,8 +4,9 @@
 #include "dot_paths.h"
 
 #define QUILL_DISPATCH(name) \
-    float quill_dot_##name(const void *w, const void *x, int64_t n) { \
-        return quill_use_avx2() ? quill_dot_##name##_avx2(w, x, n) : quill_dot_##name##_scalar(w, x, n); \
+    QUILL_DOT_SIGNATURE(name) { \
+        if (quill_use_avx2()) quill_dot_##name##_avx2(w, x, x_stride, count, n, out); \
+        else quill_dot_##name##_scalar(w, x, x_stride, count, n, out); \
     }
 QUILL_DOT_KERNELS(QUILL_DISPATCH)
 

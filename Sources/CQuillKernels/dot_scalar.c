@@ -7,78 +7,85 @@
 
 #define H(x) quill_f16_to_f32(x)
 
-float quill_dot_q4_0_q8_0_scalar(const void *vw, const void *vx, int64_t n) {
-    const block_q4_0 *w = vw; const block_q8_0 *x = vx;
-    float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        int s = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            s += ((w[i].qs[j] & 0x0F) - 8) * x[i].qs[j];
-            s += ((w[i].qs[j] >> 4) - 8) * x[i].qs[j + QK / 2];
+/// The integer sum of one 32-element weight block with an activation block, and the
+/// block's scale and bias coefficient: block value = d * (sum) + bias * x.s.
+typedef int (*block_sum_fn)(const void *w, int64_t i, const int8_t *y, float *d, float *bias);
+
+static int sum_q4_0(const void *vw, int64_t i, const int8_t *y, float *d, float *bias) {
+    const block_q4_0 *w = (const block_q4_0 *)vw + i;
+    int s = 0;
+    for (int j = 0; j < QK / 2; j++) s += (w->qs[j] & 0x0F) * y[j] + (w->qs[j] >> 4) * y[j + QK / 2];
+    *d = H(w->d);
+    *bias = -8 * *d;
+    return s;
+}
+
+static int sum_q4_1(const void *vw, int64_t i, const int8_t *y, float *d, float *bias) {
+    const block_q4_1 *w = (const block_q4_1 *)vw + i;
+    int s = 0;
+    for (int j = 0; j < QK / 2; j++) s += (w->qs[j] & 0x0F) * y[j] + (w->qs[j] >> 4) * y[j + QK / 2];
+    *d = H(w->d);
+    *bias = H(w->m);
+    return s;
+}
+
+static int sum_q5(const uint8_t *qh4, const uint8_t *qs, const int8_t *y) {
+    uint32_t qh; memcpy(&qh, qh4, 4);
+    int s = 0;
+    for (int j = 0; j < QK / 2; j++) {
+        const int h0 = ((qh >> j) & 1) << 4, h1 = ((qh >> (j + 16)) & 1) << 4;
+        s += ((qs[j] & 0x0F) | h0) * y[j] + ((qs[j] >> 4) | h1) * y[j + QK / 2];
+    }
+    return s;
+}
+
+static int sum_q5_0(const void *vw, int64_t i, const int8_t *y, float *d, float *bias) {
+    const block_q5_0 *w = (const block_q5_0 *)vw + i;
+    *d = H(w->d);
+    *bias = -16 * *d;
+    return sum_q5(w->qh, w->qs, y);
+}
+
+static int sum_q5_1(const void *vw, int64_t i, const int8_t *y, float *d, float *bias) {
+    const block_q5_1 *w = (const block_q5_1 *)vw + i;
+    *d = H(w->d);
+    *bias = H(w->m);
+    return sum_q5(w->qh, w->qs, y);
+}
+
+static int sum_q8_0(const void *vw, int64_t i, const int8_t *y, float *d, float *bias) {
+    const block_q8_0 *w = (const block_q8_0 *)vw + i;
+    int s = 0;
+    for (int j = 0; j < QK; j++) s += w->qs[j] * y[j];
+    *d = H(w->d);
+    *bias = 0;
+    return s;
+}
+
+static void dot32(block_sum_fn sum, const void *w, const void *vx, int64_t stride, int count, int64_t n, float *out) {
+    for (int t = 0; t < count; t++) {
+        const block_a8 *x = QUILL_ROW(vx, stride, t);
+        float total = 0;
+        for (int64_t i = 0; i < n / QK; i++) {
+            float d, bias;
+            const int s = sum(w, i, x[i].qs, &d, &bias);
+            total += d * x[i].d * (float)s + bias * x[i].s;
         }
-        sum += (float)s * H(w[i].d) * H(x[i].d);
+        out[t] = total;
     }
-    return sum;
 }
 
-float quill_dot_q4_1_q8_1_scalar(const void *vw, const void *vx, int64_t n) {
-    const block_q4_1 *w = vw; const block_q8_1 *x = vx;
-    float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        int s = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            s += (w[i].qs[j] & 0x0F) * x[i].qs[j];
-            s += (w[i].qs[j] >> 4) * x[i].qs[j + QK / 2];
-        }
-        sum += (float)s * H(w[i].d) * H(x[i].d) + H(w[i].m) * H(x[i].s);
+#define QUILL_SCALAR_32(name) \
+    void quill_dot_##name##_scalar(const void *w, const void *x, int64_t stride, int count, int64_t n, float *out) { \
+        dot32(sum_##name, w, x, stride, count, n, out); \
     }
-    return sum;
-}
+QUILL_SCALAR_32(q4_0)
+QUILL_SCALAR_32(q4_1)
+QUILL_SCALAR_32(q5_0)
+QUILL_SCALAR_32(q5_1)
+QUILL_SCALAR_32(q8_0)
 
-float quill_dot_q5_0_q8_0_scalar(const void *vw, const void *vx, int64_t n) {
-    const block_q5_0 *w = vw; const block_q8_0 *x = vx;
-    float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        uint32_t qh; memcpy(&qh, w[i].qh, 4);
-        int s = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            const int h0 = ((qh >> j) & 1) << 4, h1 = ((qh >> (j + 16)) & 1) << 4;
-            s += (((w[i].qs[j] & 0x0F) | h0) - 16) * x[i].qs[j];
-            s += (((w[i].qs[j] >> 4) | h1) - 16) * x[i].qs[j + QK / 2];
-        }
-        sum += (float)s * H(w[i].d) * H(x[i].d);
-    }
-    return sum;
-}
-
-float quill_dot_q5_1_q8_1_scalar(const void *vw, const void *vx, int64_t n) {
-    const block_q5_1 *w = vw; const block_q8_1 *x = vx;
-    float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        uint32_t qh; memcpy(&qh, w[i].qh, 4);
-        int s = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            const int h0 = ((qh >> j) & 1) << 4, h1 = ((qh >> (j + 16)) & 1) << 4;
-            s += ((w[i].qs[j] & 0x0F) | h0) * x[i].qs[j];
-            s += ((w[i].qs[j] >> 4) | h1) * x[i].qs[j + QK / 2];
-        }
-        sum += (float)s * H(w[i].d) * H(x[i].d) + H(w[i].m) * H(x[i].s);
-    }
-    return sum;
-}
-
-float quill_dot_q8_0_q8_0_scalar(const void *vw, const void *vx, int64_t n) {
-    const block_q8_0 *w = vw; const block_q8_0 *x = vx;
-    float sum = 0;
-    for (int64_t i = 0; i < n / QK; i++) {
-        int s = 0;
-        for (int j = 0; j < QK; j++) s += w[i].qs[j] * x[i].qs[j];
-        sum += (float)s * H(w[i].d) * H(x[i].d);
-    }
-    return sum;
-}
-
-float quill_dot_q4_K_q8_K_scalar(const void *vw, const void *vx, int64_t n) {
+static float dot_q4_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q4_K *w = vw; const block_q8_K *x = vx;
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -98,7 +105,7 @@ float quill_dot_q4_K_q8_K_scalar(const void *vw, const void *vx, int64_t n) {
     return sum;
 }
 
-float quill_dot_q5_K_q8_K_scalar(const void *vw, const void *vx, int64_t n) {
+static float dot_q5_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q5_K *w = vw; const block_q8_K *x = vx;
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -121,7 +128,7 @@ float quill_dot_q5_K_q8_K_scalar(const void *vw, const void *vx, int64_t n) {
     return sum;
 }
 
-float quill_dot_q6_K_q8_K_scalar(const void *vw, const void *vx, int64_t n) {
+static float dot_q6_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q6_K *w = vw; const block_q8_K *x = vx;
     float sum = 0;
     for (int64_t i = 0; i < n / QK_K; i++) {
@@ -142,6 +149,14 @@ float quill_dot_q6_K_q8_K_scalar(const void *vw, const void *vx, int64_t n) {
     }
     return sum;
 }
+
+#define QUILL_SCALAR_K(name) \
+    void quill_dot_##name##_scalar(const void *w, const void *x, int64_t stride, int count, int64_t n, float *out) { \
+        for (int t = 0; t < count; t++) out[t] = dot_##name##_row(w, QUILL_ROW(x, stride, t), n); \
+    }
+QUILL_SCALAR_K(q4_K)
+QUILL_SCALAR_K(q5_K)
+QUILL_SCALAR_K(q6_K)
 
 float quill_dot_f32_scalar(const float *a, const float *b, int64_t n) {
     float s = 0;

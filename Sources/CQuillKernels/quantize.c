@@ -13,18 +13,8 @@ static inline float block_amax(const float *x, int n) {
     return amax;
 }
 
-void quill_quantize_q8_0(const float *x, void *out, int64_t n) {
-    block_q8_0 *y = out;
-    for (int64_t i = 0; i < n / QK; i++, x += QK) {
-        const float d = block_amax(x, QK) / 127.0f;
-        const float id = d != 0 ? 1.0f / d : 0.0f;
-        y[i].d = quill_f32_to_f16(d);
-        for (int j = 0; j < QK; j++) y[i].qs[j] = (int8_t)lrintf(x[j] * id);
-    }
-}
-
-void quill_quantize_q8_1(const float *x, void *out, int64_t n) {
-    block_q8_1 *y = out;
+void quill_quantize_a8(const float *x, void *out, int64_t n) {
+    block_a8 *y = out;
     for (int64_t i = 0; i < n / QK; i++, x += QK) {
         const float d = block_amax(x, QK) / 127.0f;
         const float id = d != 0 ? 1.0f / d : 0.0f;
@@ -34,8 +24,8 @@ void quill_quantize_q8_1(const float *x, void *out, int64_t n) {
             y[i].qs[j] = (int8_t)q;
             sum += q;
         }
-        y[i].d = quill_f32_to_f16(d);
-        y[i].s = quill_f32_to_f16((float)sum * d);
+        y[i].d = d;
+        y[i].s = (float)sum * d;
     }
 }
 

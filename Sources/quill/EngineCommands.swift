@@ -85,3 +85,160 @@ struct Logits: ParsableCommand {
         FileHandle.standardOutput.write(out.data(using: .utf8)!)
     }
 }
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate text from a prompt with a local model, streaming tokens.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Flag(help: "Treat the prompt as a user message in the model's chat format.")
+    var chat = false
+
+    @Option(help: "Sampling temperature (0: greedy).")
+    var temp: Float = 0.8
+
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0: all).")
+    var topK: Int = 40
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling mass.")
+    var topP: Float = 0.95
+
+    @Option(name: .customLong("min-p"), help: "Drop tokens below this fraction of the best token's probability.")
+    var minP: Float = 0.05
+
+    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1: off).")
+    var repeatPenalty: Float = 1.0
+
+    @Option(help: "Random seed (same seed, same output).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("max-tokens"), help: "Tokens to generate at most.")
+    var maxTokens: Int = 128
+
+    @Option(help: "Stop when this text appears (repeatable).")
+    var stop: [String] = []
+
+    @Option(help: "A system message (with --chat).")
+    var system: String?
+
+    @Flag(help: "Print timing figures to standard error at the end.")
+    var verbose = false
+
+    @Argument(help: "The prompt.")
+    var prompt: String
+
+    func run() throws {
+        let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads)
+        if chat, let warning = model.chatTemplate.warning { printError("quill: note: \(warning)\n") }
+        if let warning = model.tokenizer.warning { printError("quill: warning: \(warning)\n") }
+        var generation = GenerationOptions()
+        generation.sampling.temperature = temp
+        generation.sampling.topK = topK
+        generation.sampling.topP = topP
+        generation.sampling.minP = minP
+        generation.sampling.repetitionPenalty = repeatPenalty
+        generation.sampling.seed = seed
+        generation.maxTokens = maxTokens
+        generation.stop = stop
+        let onPiece: (GeneratedPiece) -> Bool = { piece in
+            FileHandle.standardOutput.write(piece.text.data(using: .utf8)!)
+            return true
+        }
+        let result: GenerationResult
+        if chat {
+            var messages: [ChatMessage] = []
+            if let system { messages.append(ChatMessage(role: "system", content: system)) }
+            messages.append(ChatMessage(role: "user", content: prompt))
+            result = try model.generate(chat: messages, options: generation, onPiece: onPiece)
+        } else {
+            result = try model.generate(prompt: prompt, options: generation, onPiece: onPiece)
+        }
+        print("")
+        if verbose {
+            let n = result.tokens.count
+            printError(String(format: "quill: load %.0f ms, prompt %d tokens in %.0f ms (%.1f t/s), generated %d tokens in %.0f ms (%.1f t/s), finish: %@\n",
+                              model.loadSeconds * 1000, result.promptTokens, result.promptSeconds * 1000,
+                              Double(result.promptTokens) / max(result.promptSeconds, 1e-9), n, result.generationSeconds * 1000,
+                              Double(n) / max(result.generationSeconds, 1e-9), result.finishReason.rawValue))
+        }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure prompt processing and generation speed, like llama-bench.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(name: .short, help: "Prompt lengths to measure, comma-separated.")
+    var p: String = "128,512"
+
+    @Option(name: .short, help: "Tokens to generate.")
+    var n: Int = 64
+
+    @Option(name: .short, help: "Repetitions of each test (the mean and deviation are reported).")
+    var r: Int = 3
+
+    @Flag(help: "Print one JSON object per test instead of a table.")
+    var json = false
+
+    func run() throws {
+        let prompts = try p.split(separator: ",").map { field -> Int in
+            guard let v = Int(field), v >= 0 else { throw ValidationError("-p: '\(field)' is not a token count") }
+            return v
+        }
+        let transformer = try options.loadTransformer()
+        let c = transformer.config
+        let file = transformer.file
+        let sizeMB = Double(file.fileSize) / 1_048_576
+        var results: [(test: String, rates: [Double])] = []
+        // Tokens are arbitrary ids: speed does not depend on which tokens they are.
+        let tokens = (0..<(prompts.max() ?? 0)).map { ($0 * 7919 + 13) % c.vocabularySize }
+        for length in prompts where length > 0 {
+            var rates: [Double] = []
+            for _ in 0..<(r + 1) {
+                let state = transformer.makeState(contextLength: length)
+                let start = BenchClock.now()
+                try transformer.evaluate(Array(tokens.prefix(length)), state: state)
+                rates.append(Double(length) / (BenchClock.now() - start))
+            }
+            results.append(("pp\(length)", Array(rates.dropFirst())))
+        }
+        if n > 0 {
+            var rates: [Double] = []
+            for _ in 0..<(r + 1) {
+                let state = transformer.makeState(contextLength: n + 1)
+                try transformer.evaluate([tokens.first ?? 1], state: state)
+                let start = BenchClock.now()
+                var token = 1
+                for _ in 0..<n {
+                    try transformer.evaluate([token], state: state)
+                    token = TopK.indices(state.lastLogits, count: 1)[0]
+                }
+                rates.append(Double(n) / (BenchClock.now() - start))
+            }
+            results.append(("tg\(n)", Array(rates.dropFirst())))
+        }
+        let name = "\(c.name) \(file.tensor(named: "blk.0.attn_q.weight")?.type.name ?? "")"
+        if !json {
+            print("| model | size | threads | test | t/s |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+        }
+        for (test, rates) in results {
+            let mean = rates.reduce(0, +) / Double(rates.count)
+            let sd = (rates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(rates.count - 1, 1))).squareRoot()
+            if json {
+                print("{\"model\":\"\(name)\",\"threads\":\(transformer.pool.threadCount),\"test\":\"\(test)\",\"tokens_per_second\":\(mean),\"stddev\":\(sd)}")
+            } else {
+                print(String(format: "| %@ | %.1f MiB | %d | %@ | %.2f ± %.2f |", name, sizeMB, transformer.pool.threadCount, test, mean, sd))
+            }
+        }
+    }
+}
+
+enum BenchClock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

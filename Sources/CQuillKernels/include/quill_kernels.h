@@ -24,22 +24,25 @@ float quill_f16_to_f32(uint16_t h);
 uint16_t quill_f32_to_f16(float f);
 
 // Activation quantizers. n is a multiple of the block size (32, or 256 for q8_K).
-// q8_0 block: f16 d, int8 qs[32] (34 bytes).
-// q8_1 block: f16 d, f16 s = d * sum(qs), int8 qs[32] (36 bytes).
-// q8_K block: f32 d, int8 qs[256], int16 bsums[16] (292 bytes).
-void quill_quantize_q8_0(const float *x, void *y, int64_t n);
-void quill_quantize_q8_1(const float *x, void *y, int64_t n);
+// a8 block (for every 32-element weight format): f32 d, f32 s = d * sum(qs), int8 qs[32] (40 bytes).
+// q8_K block (for K-quants): f32 d, int8 qs[256], int16 bsums[16] (292 bytes).
+void quill_quantize_a8(const float *x, void *y, int64_t n);
 void quill_quantize_q8_K(const float *x, void *y, int64_t n);
 
-// Dot products of one weight row (n elements) with quantized activations.
-float quill_dot_q4_0_q8_0(const void *w, const void *x, int64_t n);
-float quill_dot_q4_1_q8_1(const void *w, const void *x, int64_t n);
-float quill_dot_q5_0_q8_0(const void *w, const void *x, int64_t n);
-float quill_dot_q5_1_q8_1(const void *w, const void *x, int64_t n);
-float quill_dot_q8_0_q8_0(const void *w, const void *x, int64_t n);
-float quill_dot_q4_K_q8_K(const void *w, const void *x, int64_t n);
-float quill_dot_q5_K_q8_K(const void *w, const void *x, int64_t n);
-float quill_dot_q6_K_q8_K(const void *w, const void *x, int64_t n);
+// Dot products of one weight row (n elements) with `count` (1...4) quantized activation rows
+// that start `x_stride` bytes apart; out[t] receives the product with row t. Sharing one
+// unpacked weight block among several activation rows is what makes prompt processing
+// faster per token than decoding.
+#define QUILL_DOT_SIGNATURE(name) \
+    void quill_dot_##name(const void *w, const void *x, int64_t x_stride, int count, int64_t n, float *out)
+QUILL_DOT_SIGNATURE(q4_0);
+QUILL_DOT_SIGNATURE(q4_1);
+QUILL_DOT_SIGNATURE(q5_0);
+QUILL_DOT_SIGNATURE(q5_1);
+QUILL_DOT_SIGNATURE(q8_0);
+QUILL_DOT_SIGNATURE(q4_K);
+QUILL_DOT_SIGNATURE(q5_K);
+QUILL_DOT_SIGNATURE(q6_K);
 
 // Float kernels.
 float quill_dot_f32(const float *a, const float *b, int64_t n);

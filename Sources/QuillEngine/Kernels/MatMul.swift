@@ -19,8 +19,9 @@ public final class MatMul: @unchecked Sendable {
         self.pool = pool
         activationCapacity = maxTokens * maxColumns * 4 + 64
         activations = .allocate(byteCount: activationCapacity, alignment: 64)
+        // Each thread's slice: a dequantized row, then 4 floats of multi-row results.
         scratchColumns = maxColumns
-        scratch = .allocate(capacity: maxColumns * pool.threadCount)
+        scratch = .allocate(capacity: (maxColumns + 4) * pool.threadCount)
     }
 
     deinit {
@@ -47,15 +48,16 @@ public final class MatMul: @unchecked Sendable {
             pool.run { thread in
                 let n = self.pool.threadCount
                 let lo = rows * thread / n, hi = rows * (thread + 1) / n
-                let s = scratch + thread * scratchColumns
-                for r in lo..<hi { out[r] = w.dot(row: r, acts, scratch: s) }
+                let s = scratch + thread * (scratchColumns + 4)
+                for r in lo..<hi { w.dot(row: r, acts, stride: stride, count: 1, into: out + r, scratch: s) }
             }
             return
         }
         let rowTiles = (rows + Self.rowTile - 1) / Self.rowTile
         pool.run { thread in
             let n = self.pool.threadCount
-            let s = scratch + thread * scratchColumns
+            let s = scratch + thread * (scratchColumns + 4)
+            let results = s + scratchColumns
             let firstTile = rowTiles * thread / n, endTile = rowTiles * (thread + 1) / n
             for tile in firstTile..<endTile {
                 let r0 = tile * Self.rowTile, r1 = min(rows, r0 + Self.rowTile)
@@ -63,8 +65,12 @@ public final class MatMul: @unchecked Sendable {
                 while t0 < tokens {
                     let t1 = min(tokens, t0 + Self.tokenTile)
                     for r in r0..<r1 {
-                        for t in t0..<t1 {
-                            out[t * rows + r] = w.dot(row: r, acts + t * stride, scratch: s)
+                        var t = t0
+                        while t < t1 {
+                            let count = min(4, t1 - t)
+                            w.dot(row: r, acts + t * stride, stride: stride, count: count, into: results, scratch: s)
+                            for i in 0..<count { out[(t + i) * rows + r] = results[i] }
+                            t += count
                         }
                     }
                     t0 = t1

@@ -72,7 +72,13 @@ public final class ThreadPool: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
             }
             body(0)
-            while pending.load(ordering: .acquiring) > 0 { quill_cpu_relax() }
+            // When the machine is oversubscribed a worker may be waiting for this core: after
+            // a short spin, yield it instead of burning the worker's time slice.
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > 4096 { sched_yield() } else { quill_cpu_relax() }
+            }
             job = nil
         }
     }
@@ -101,6 +107,8 @@ public final class ThreadPool: @unchecked Sendable {
                     if spinStart == 0 { spinStart = now } else if now - spinStart > Self.spinNanoseconds {
                         sleep(until: seen)
                         spinStart = 0
+                    } else if spins > 65536 {
+                        sched_yield()
                     }
                 }
                 quill_cpu_relax()

@@ -22,14 +22,18 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// How activations are prepared for this weight's dot product.
     public enum ActivationFormat: Sendable {
-        case f32, q8_0, q8_1, q8_K
+        /// Floats as they are (float and dequantized formats).
+        case f32
+        /// 32-element blocks with f32 scale and sum (every 32-element weight format).
+        case a8
+        /// 256-element blocks with sub-block sums (K-quants).
+        case q8_K
 
-        /// Bytes one quantized activation row of `columns` elements takes.
+        /// Bytes one prepared activation row of `columns` elements takes.
         func rowBytes(_ columns: Int) -> Int {
             switch self {
             case .f32: columns * 4
-            case .q8_0: columns / 32 * 34
-            case .q8_1: columns / 32 * 36
+            case .a8: columns / 32 * 40
             case .q8_K: columns / 256 * 292
             }
         }
@@ -37,8 +41,7 @@ public struct WeightMatrix: @unchecked Sendable {
 
     var activationFormat: ActivationFormat {
         switch type {
-        case .q4_0, .q5_0, .q8_0: .q8_0
-        case .q4_1, .q5_1: .q8_1
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: .a8
         case .q4_K, .q5_K, .q6_K: .q8_K
         default: .f32
         }
@@ -48,32 +51,41 @@ public struct WeightMatrix: @unchecked Sendable {
     func quantize(_ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer) {
         switch activationFormat {
         case .f32: out.copyMemory(from: x, byteCount: columns * 4)
-        case .q8_0: quill_quantize_q8_0(x, out, Int64(columns))
-        case .q8_1: quill_quantize_q8_1(x, out, Int64(columns))
+        case .a8: quill_quantize_a8(x, out, Int64(columns))
         case .q8_K: quill_quantize_q8_K(x, out, Int64(columns))
         }
     }
 
-    /// Dot product of row `row` with one prepared activation row. `scratch` holds `columns`
-    /// floats for formats computed by dequantizing (Q2_K, Q3_K, BF16).
+    /// Products of row `row` with `count` (1...4) prepared activation rows `stride` bytes
+    /// apart, into `out[0..<count]`. `scratch` holds `columns` floats for formats computed
+    /// by dequantizing (Q2_K, Q3_K, BF16).
     @inline(__always)
-    func dot(row: Int, _ x: UnsafeRawPointer, scratch: UnsafeMutablePointer<Float>) -> Float {
+    func dot(row: Int, _ x: UnsafeRawPointer, stride: Int, count: Int, into out: UnsafeMutablePointer<Float>,
+             scratch: UnsafeMutablePointer<Float>) {
         let w = data + row * rowBytes
-        let n = Int64(columns)
+        let n = Int64(columns), s = Int64(stride), c = Int32(count)
         switch type {
-        case .q4_0: return quill_dot_q4_0_q8_0(w, x, n)
-        case .q4_1: return quill_dot_q4_1_q8_1(w, x, n)
-        case .q5_0: return quill_dot_q5_0_q8_0(w, x, n)
-        case .q5_1: return quill_dot_q5_1_q8_1(w, x, n)
-        case .q8_0: return quill_dot_q8_0_q8_0(w, x, n)
-        case .q4_K: return quill_dot_q4_K_q8_K(w, x, n)
-        case .q5_K: return quill_dot_q5_K_q8_K(w, x, n)
-        case .q6_K: return quill_dot_q6_K_q8_K(w, x, n)
-        case .f32: return quill_dot_f32(w.assumingMemoryBound(to: Float.self), x.assumingMemoryBound(to: Float.self), n)
-        case .f16: return quill_dot_f16_f32(w.assumingMemoryBound(to: UInt16.self), x.assumingMemoryBound(to: Float.self), n)
+        case .q4_0: quill_dot_q4_0(w, x, s, c, n, out)
+        case .q4_1: quill_dot_q4_1(w, x, s, c, n, out)
+        case .q5_0: quill_dot_q5_0(w, x, s, c, n, out)
+        case .q5_1: quill_dot_q5_1(w, x, s, c, n, out)
+        case .q8_0: quill_dot_q8_0(w, x, s, c, n, out)
+        case .q4_K: quill_dot_q4_K(w, x, s, c, n, out)
+        case .q5_K: quill_dot_q5_K(w, x, s, c, n, out)
+        case .q6_K: quill_dot_q6_K(w, x, s, c, n, out)
+        case .f32:
+            for t in 0..<count {
+                out[t] = quill_dot_f32(w.assumingMemoryBound(to: Float.self), (x + t * stride).assumingMemoryBound(to: Float.self), n)
+            }
+        case .f16:
+            for t in 0..<count {
+                out[t] = quill_dot_f16_f32(w.assumingMemoryBound(to: UInt16.self), (x + t * stride).assumingMemoryBound(to: Float.self), n)
+            }
         default:
             Dequantize.row(type, w, into: scratch, count: columns)
-            return quill_dot_f32(scratch, x.assumingMemoryBound(to: Float.self), n)
+            for t in 0..<count {
+                out[t] = quill_dot_f32(scratch, (x + t * stride).assumingMemoryBound(to: Float.self), n)
+            }
         }
     }
 

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A chosen token with its log-probability under the model and, when asked, the most
+/// likely alternatives at that step.
+public struct SampledToken: Sendable, Equatable {
+    public var id: Int
+    /// ln p(token) under the model's own distribution (the raw logits' softmax).
+    public var logprob: Float
+    public var alternatives: [(id: Int, logprob: Float)]
+
+    public static func == (a: SampledToken, b: SampledToken) -> Bool {
+        a.id == b.id && a.logprob == b.logprob && a.alternatives.map(\.id) == b.alternatives.map(\.id)
+    }
+}
+
+/// Picks next tokens: a chain of small samplers (penalties → top-k → top-p → min-p →
+/// temperature, llama.cpp's order), then a draw from what remains with a seeded generator —
+/// or the arg-max at temperature 0.
+public struct Sampler {
+    public let parameters: SamplingParameters
+    private var chain: [any TokenSampler]
+    private var candidates: Candidates
+    private var rng: RandomGenerator
+
+    public init(parameters: SamplingParameters, vocabularySize: Int) {
+        self.parameters = parameters
+        var chain: [any TokenSampler] = [
+            PenaltySampler(repetition: parameters.repetitionPenalty, presence: parameters.presencePenalty,
+                           frequency: parameters.frequencyPenalty),
+        ]
+        if parameters.temperature > 0 {
+            chain += [TopKSampler(k: parameters.topK), TopPSampler(p: parameters.topP),
+                      MinPSampler(p: parameters.minP), TemperatureSampler(temperature: parameters.temperature)] as [any TokenSampler]
+        }
+        self.chain = chain
+        candidates = Candidates(capacity: vocabularySize)
+        rng = RandomGenerator(seed: parameters.seed ?? UInt64.random(in: 0...UInt64.max))
+    }
+
+    /// Chooses the next token from a logit row; `history` is the sequence so far.
+    public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int>) -> SampledToken {
+        candidates.load(logits)
+        let window = history.suffix(parameters.penaltyWindow)
+        for i in chain.indices { chain[i].apply(&candidates, history: window) }
+        let id: Int
+        if parameters.temperature <= 0 {
+            var best = 0
+            for i in 1..<max(candidates.count, 1) where candidates.entries[i].logit > candidates.entries[best].logit { best = i }
+            id = Int(candidates.entries[best].id)
+        } else {
+            candidates.softmax()
+            let r = rng.unit()
+            var cumulative: Float = 0
+            var chosen = candidates.count - 1
+            for i in 0..<candidates.count {
+                cumulative += candidates.entries[i].probability
+                if r < cumulative { chosen = i; break }
+            }
+            id = Int(candidates.entries[chosen].id)
+        }
+        return SampledToken(id: id, logprob: Self.logprob(of: id, in: logits),
+                            alternatives: parameters.topLogprobs > 0 ? Self.alternatives(logits, count: parameters.topLogprobs) : [])
+    }
+
+    /// log-softmax of one entry of a logit row.
+    static func logprob(of id: Int, in logits: UnsafeBufferPointer<Float>) -> Float {
+        var maxLogit = -Float.infinity
+        for v in logits where v > maxLogit { maxLogit = v }
+        var sum: Double = 0
+        for v in logits { sum += Double(expf(v - maxLogit)) }
+        return logits[id] - maxLogit - Float(log(sum))
+    }
+
+    static func alternatives(_ logits: UnsafeBufferPointer<Float>, count: Int) -> [(id: Int, logprob: Float)] {
+        var maxLogit = -Float.infinity
+        for v in logits where v > maxLogit { maxLogit = v }
+        var sum: Double = 0
+        for v in logits { sum += Double(expf(v - maxLogit)) }
+        let logSum = Float(log(sum))
+        return TopK.indices(logits, count: count).map { ($0, logits[$0] - maxLogit - logSum) }
+    }
+}

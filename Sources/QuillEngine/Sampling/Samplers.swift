@@ -1,0 +1,81 @@
+import Foundation
+
+/// One link of a sampler chain: narrows or reshapes the candidates.
+public protocol TokenSampler {
+    mutating func apply(_ candidates: inout Candidates, history: ArraySlice<Int>)
+}
+
+/// Repetition (divide/multiply), presence (once) and frequency (per occurrence) penalties
+/// on tokens seen in the recent window, as in llama.cpp and the OpenAI API.
+public struct PenaltySampler: TokenSampler {
+    var repetition: Float, presence: Float, frequency: Float
+    private var counts: [Int32: Int] = [:]
+
+    public init(repetition: Float, presence: Float, frequency: Float) {
+        self.repetition = repetition
+        self.presence = presence
+        self.frequency = frequency
+    }
+
+    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+        guard !history.isEmpty, repetition != 1 || presence != 0 || frequency != 0 else { return }
+        counts.removeAll(keepingCapacity: true)
+        for t in history { counts[Int32(t), default: 0] += 1 }
+        // Candidates are still the whole vocabulary in id order when penalties run first.
+        for (id, n) in counts {
+            let i = Int(id)
+            guard i < c.count, c.entries[i].id == id else { continue }
+            var logit = c.entries[i].logit
+            logit = logit > 0 ? logit / repetition : logit * repetition
+            logit -= Float(n) * frequency + presence
+            c.entries[i].logit = logit
+        }
+    }
+}
+
+public struct TopKSampler: TokenSampler {
+    let k: Int
+    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+        if k > 0 { c.keepTop(k) }
+    }
+}
+
+/// Nucleus sampling: the smallest prefix whose probability mass reaches p.
+public struct TopPSampler: TokenSampler {
+    let p: Float
+    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+        guard p < 1 else { return }
+        c.keepTop(c.count)
+        c.softmax()
+        var mass: Float = 0
+        for i in 0..<c.count {
+            mass += c.entries[i].probability
+            if mass >= p { c.count = i + 1; return }
+        }
+    }
+}
+
+/// Drops tokens whose probability is below `p` times the best token's.
+public struct MinPSampler: TokenSampler {
+    let p: Float
+    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+        guard p > 0, c.count > 1 else { return }
+        var best = -Float.infinity
+        for i in 0..<c.count where c.entries[i].logit > best { best = c.entries[i].logit }
+        // p_i >= p * p_max  ⟺  logit_i >= logit_max + ln p
+        let threshold = best + logf(p)
+        var write = 0
+        for read in 0..<c.count where c.entries[read].logit >= threshold {
+            c.entries[write] = c.entries[read]
+            write += 1
+        }
+        c.count = write
+    }
+}
+
+public struct TemperatureSampler: TokenSampler {
+    let temperature: Float
+    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+        for i in 0..<c.count { c.entries[i].logit /= temperature }
+    }
+}
