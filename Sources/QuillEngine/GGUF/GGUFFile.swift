@@ -152,38 +152,38 @@ public final class GGUFFile: @unchecked Sendable {
         metadata[key.replacingOccurrences(of: "{arch}", with: architecture ?? "llama")]
     }
 
-    private static func readValue(_ type: GGUFValueType, _ r: inout ByteReader, field: String, depth: Int) throws(GGUFError) -> GGUFValue {
+    private static func readValue(_ type: GGUFValueType, _ r: inout ByteReader, field: @autoclosure () -> String, depth: Int) throws(GGUFError) -> GGUFValue {
         switch type {
-        case .uint8: return .uint8(try r.read(UInt8.self, field))
-        case .int8: return .int8(try r.read(Int8.self, field))
-        case .uint16: return .uint16(try r.read(UInt16.self, field))
-        case .int16: return .int16(try r.read(Int16.self, field))
-        case .uint32: return .uint32(try r.read(UInt32.self, field))
-        case .int32: return .int32(try r.read(Int32.self, field))
-        case .uint64: return .uint64(try r.read(UInt64.self, field))
-        case .int64: return .int64(try r.read(Int64.self, field))
-        case .float32: return .float32(try r.readFloat(field))
-        case .float64: return .float64(try r.readDouble(field))
+        case .uint8: return .uint8(try r.read(UInt8.self, field()))
+        case .int8: return .int8(try r.read(Int8.self, field()))
+        case .uint16: return .uint16(try r.read(UInt16.self, field()))
+        case .int16: return .int16(try r.read(Int16.self, field()))
+        case .uint32: return .uint32(try r.read(UInt32.self, field()))
+        case .int32: return .int32(try r.read(Int32.self, field()))
+        case .uint64: return .uint64(try r.read(UInt64.self, field()))
+        case .int64: return .int64(try r.read(Int64.self, field()))
+        case .float32: return .float32(try r.readFloat(field()))
+        case .float64: return .float64(try r.readDouble(field()))
         case .bool:
             let at = r.offset
-            let b = try r.read(UInt8.self, field)
-            guard b <= 1 else { throw r.error(field, expected: "a bool (0 or 1)", found: "\(b)", at: at) }
+            let b = try r.read(UInt8.self, field())
+            guard b <= 1 else { throw r.error(field(), expected: "a bool (0 or 1)", found: "\(b)", at: at) }
             return .bool(b == 1)
-        case .string: return .string(try r.readString(field))
+        case .string: return .string(try r.readString(field()))
         case .array:
             guard depth < maximumDepth else {
-                throw r.error(field, expected: "arrays nested at most \(maximumDepth) deep", found: "deeper nesting")
+                throw r.error(field(), expected: "arrays nested at most \(maximumDepth) deep", found: "deeper nesting")
             }
             let at = r.offset
-            let rawType = try r.read(UInt32.self, field + " element type")
+            let rawType = try r.read(UInt32.self, field() + " element type")
             guard let elementType = GGUFValueType(rawValue: rawType) else {
-                throw r.error(field + " element type", expected: "a value type 0...12", found: "\(rawType)", at: at)
+                throw r.error(field() + " element type", expected: "a value type 0...12", found: "\(rawType)", at: at)
             }
-            let count = try r.readCount(field + " length", itemSize: elementType.minimumSize)
+            let count = try r.readCount(field() + " length", itemSize: elementType.minimumSize)
             var values: [GGUFValue] = []
             values.reserveCapacity(count)
             for i in 0..<count {
-                values.append(try readValue(elementType, &r, field: "\(field)[\(i)]", depth: depth + 1))
+                values.append(try readValue(elementType, &r, field: "\(field())[\(i)]", depth: depth + 1))
             }
             return .array(elementType, values)
         }

@@ -26,6 +26,9 @@ public final class InferenceState: @unchecked Sendable {
     let scores: UnsafeMutablePointer<Float>    // (threads, context) attention weights
     let logits: UnsafeMutablePointer<Float>    // (vocab) the last position's logits
     let vocabularySize: Int
+    /// Output pointers of the shared-input products, in group order.
+    let qkvOutputs: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
+    let gateUpOutputs: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
     private var buffers: [UnsafeMutablePointer<Float>] = []
 
     init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) {
@@ -55,10 +58,16 @@ public final class InferenceState: @unchecked Sendable {
         scores = make(threads * contextLength)
         logits = make(c.vocabularySize)
         self.buffers = buffers
+        qkvOutputs = .allocate(capacity: 3)
+        _ = qkvOutputs.initialize(from: [q, k, v])
+        gateUpOutputs = .allocate(capacity: 2)
+        _ = gateUpOutputs.initialize(from: [gate, up])
     }
 
     deinit {
         for b in buffers { b.deallocate() }
+        qkvOutputs.deallocate()
+        gateUpOutputs.deallocate()
     }
 
     /// Forgets the cached positions (the next evaluation starts a new sequence).

@@ -16,6 +16,9 @@ public final class Transformer: @unchecked Sendable {
     let weights: TransformerWeights
     let matmul: MatMul
     let rope: Rope
+    /// Per layer, the matrices multiplied by the same input ([q, k, v] and [gate, up]),
+    /// kept as buffers so the per-token loop passes them without allocating.
+    private let sharedInputGroups: [(qkv: UnsafeMutableBufferPointer<WeightMatrix>, gateUp: UnsafeMutableBufferPointer<WeightMatrix>)]
 
     public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256) throws {
         let config = try ModelConfig(file: file)
@@ -29,9 +32,32 @@ public final class Transformer: @unchecked Sendable {
         matmul = MatMul(pool: pool, maxTokens: maxBatch, maxColumns: maxColumns)
         rope = Rope(dimensions: config.ropeDimensions, base: config.ropeFreqBase,
                     freqScale: config.ropeFreqScale, mode: config.ropeMode)
+        func buffer(_ ws: [WeightMatrix]) -> UnsafeMutableBufferPointer<WeightMatrix> {
+            let b = UnsafeMutableBufferPointer<WeightMatrix>.allocate(capacity: ws.count)
+            _ = b.initialize(from: ws)
+            return b
+        }
+        sharedInputGroups = weights.layers.map { (buffer([$0.wq, $0.wk, $0.wv]), buffer([$0.gate, $0.up])) }
     }
 
-    deinit { weights.release() }
+    deinit {
+        weights.release()
+        for g in sharedInputGroups {
+            g.qkv.deinitialize().deallocate()
+            g.gateUp.deinitialize().deallocate()
+        }
+    }
+
+    /// One pass for matrices sharing an input when their formats agree, else one per matrix.
+    private func multiply(_ group: UnsafeMutableBufferPointer<WeightMatrix>, _ x: UnsafePointer<Float>, tokens: Int,
+                          into outs: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>) {
+        let format = group[0].activationFormat
+        if group.allSatisfy({ $0.activationFormat == format }) {
+            matmul.multiply(UnsafeBufferPointer(group), x, tokens: tokens, into: UnsafeBufferPointer(outs))
+        } else {
+            for (w, out) in zip(group, outs) { matmul.multiply(w, x, tokens: tokens, into: out) }
+        }
+    }
 
     /// A fresh sequence with room for `contextLength` tokens (default: the model's, capped at 4096).
     public func makeState(contextLength: Int? = nil) -> InferenceState {
@@ -78,9 +104,7 @@ public final class Transformer: @unchecked Sendable {
 
         for (l, layer) in weights.layers.enumerated() {
             normalize(s.x, layer.attentionNorm, into: s.xb, tokens: n)
-            matmul.multiply(layer.wq, s.xb, tokens: n, into: s.q)
-            matmul.multiply(layer.wk, s.xb, tokens: n, into: s.k)
-            matmul.multiply(layer.wv, s.xb, tokens: n, into: s.v)
+            multiply(sharedInputGroups[l].qkv, s.xb, tokens: n, into: s.qkvOutputs)
             for t in 0..<n {
                 let q = s.q + t * qDim, k = s.k + t * kvDim, v = s.v + t * kvDim
                 if let b = layer.bq { VectorMath.add(q, b, count: qDim) }
@@ -96,8 +120,7 @@ public final class Transformer: @unchecked Sendable {
             VectorMath.add(s.x, s.projected, count: n * d)
 
             normalize(s.x, layer.ffnNorm, into: s.xb, tokens: n)
-            matmul.multiply(layer.gate, s.xb, tokens: n, into: s.gate)
-            matmul.multiply(layer.up, s.xb, tokens: n, into: s.up)
+            multiply(sharedInputGroups[l].gateUp, s.xb, tokens: n, into: s.gateUpOutputs)
             VectorMath.swiglu(s.gate, s.up, count: n * ffn)
             matmul.multiply(layer.down, s.gate, tokens: n, into: s.projected)
             VectorMath.add(s.x, s.projected, count: n * d)
