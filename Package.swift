@@ -31,6 +31,6 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-lFoundationNetworking", "-l_CFURLSessionInterface", "-l:libcurl.so.4", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
         ),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill"]),
-        .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,0 +1,105 @@
+import XCTest
+@testable import QuillEngine
+
+/// The sampler chain on hand-made logit rows: each link's rule, seeded determinism, logprobs.
+final class SamplingTests: XCTestCase {
+    private func sample(_ logits: [Float], _ configure: (inout SamplingParameters) -> Void,
+                        history: [Int] = [], times: Int = 1) -> [Int] {
+        var p = SamplingParameters()
+        p.seed = 42
+        configure(&p)
+        var sampler = Sampler(parameters: p, vocabularySize: logits.count)
+        return logits.withUnsafeBufferPointer { row in (0..<times).map { _ in sampler.sample(row, history: history[...]).id } }
+    }
+
+    func testGreedyPicksTheLargestLogit() {
+        XCTAssertEqual(sample([0.1, 3, 2.9, -1], { $0 = .greedy }), [1])
+    }
+
+    func testSameSeedSameTokensDifferentSeedDifferentTokens() {
+        let logits = (0..<100).map { Float($0 % 7) * 0.3 }
+        let a = sample(logits, { $0.topK = 0; $0.topP = 1; $0.minP = 0; $0.temperature = 1.5 }, times: 50)
+        let b = sample(logits, { $0.topK = 0; $0.topP = 1; $0.minP = 0; $0.temperature = 1.5 }, times: 50)
+        let c = sample(logits, { $0.topK = 0; $0.topP = 1; $0.minP = 0; $0.temperature = 1.5; $0.seed = 7 }, times: 50)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        XCTAssertGreaterThan(Set(a).count, 5, "a hot temperature over a flat row draws many tokens")
+    }
+
+    func testTopKKeepsOnlyTheKBest() {
+        let logits: [Float] = [5, 4, 3, 2, 1, 0]
+        let drawn = sample(logits, { $0.topK = 2; $0.topP = 1; $0.minP = 0; $0.temperature = 10 }, times: 200)
+        XCTAssertEqual(Set(drawn), [0, 1])
+    }
+
+    func testTopPKeepsTheNucleus() {
+        // Probabilities ≈ 0.64, 0.24, 0.09, 0.03: p = 0.8 keeps the first two.
+        let logits: [Float] = [3, 2, 1, 0]
+        let drawn = sample(logits, { $0.topK = 0; $0.topP = 0.8; $0.minP = 0; $0.temperature = 1 }, times: 300)
+        XCTAssertEqual(Set(drawn), [0, 1])
+    }
+
+    func testMinPDropsUnlikelyTokens() {
+        // Relative to the best token: e^-0.5 ≈ 0.61, e^-3 ≈ 0.05. min-p 0.1 keeps the first two.
+        let logits: [Float] = [0, -0.5, -3, -4]
+        let drawn = sample(logits, { $0.topK = 0; $0.topP = 1; $0.minP = 0.1; $0.temperature = 1 }, times: 300)
+        XCTAssertEqual(Set(drawn), [0, 1])
+    }
+
+    func testRepetitionPresenceAndFrequencyPenalties() {
+        let logits: [Float] = [2.0, 1.9, 0]
+        XCTAssertEqual(sample(logits, { $0 = .greedy }), [0])
+        XCTAssertEqual(sample(logits, { $0 = .greedy; $0.repetitionPenalty = 1.2 }, history: [0]), [1])
+        XCTAssertEqual(sample(logits, { $0 = .greedy; $0.presencePenalty = 0.5 }, history: [0]), [1])
+        XCTAssertEqual(sample(logits, { $0 = .greedy; $0.frequencyPenalty = 0.04 }, history: [0, 0]), [0])
+        XCTAssertEqual(sample(logits, { $0 = .greedy; $0.frequencyPenalty = 0.04 }, history: [0, 0, 0]), [1])
+        // Outside the window the penalty no longer applies.
+        XCTAssertEqual(sample(logits, { $0 = .greedy; $0.presencePenalty = 0.5; $0.penaltyWindow = 1 }, history: [0, 2]), [0])
+    }
+
+    func testLogprobsAndAlternatives() {
+        let logits: [Float] = [2, 1, 0]
+        var p = SamplingParameters.greedy
+        p.topLogprobs = 2
+        var sampler = Sampler(parameters: p, vocabularySize: 3)
+        let token = logits.withUnsafeBufferPointer { sampler.sample($0, history: []) }
+        let z = log(exp(2.0) + exp(1.0) + exp(0.0))
+        XCTAssertEqual(Double(token.logprob), 2 - z, accuracy: 1e-5)
+        XCTAssertEqual(token.alternatives.map(\.id), [0, 1])
+        XCTAssertEqual(Double(token.alternatives[1].logprob), 1 - z, accuracy: 1e-5)
+    }
+
+    func testCandidatesKeepTopOrdersTies() {
+        var c = Candidates(capacity: 6)
+        [1, 3, 3, 0, 2, 3].map(Float.init).withUnsafeBufferPointer { c.load($0) }
+        c.keepTop(4)
+        XCTAssertEqual(c.entries[0..<c.count].map(\.id), [1, 2, 5, 4])
+    }
+
+    func testStopStringsAreHeldBackAndCut() {
+        var m = StopStringMatcher(["</end>", "STOP"])
+        XCTAssertEqual(m.feed("Hello </e").emit, "Hello ")
+        let r = m.feed("nd> tail")
+        XCTAssertEqual(r.emit, "")
+        XCTAssertTrue(r.stopped)
+        var n = StopStringMatcher(["STOP"])
+        XCTAssertEqual(n.feed("ST").emit, "")
+        XCTAssertEqual(n.feed("AR").emit, "STAR")
+        XCTAssertEqual(n.feed("S").emit, "")
+        XCTAssertEqual(n.flush(), "S")
+    }
+
+    func testStreamDecoderNeverSplitsACharacter() {
+        XCTAssertEqual(TokenStreamDecoder.completePrefixLength([0x41, 0xE2, 0x82]), 1)   // "A" + 2/3 of "€"
+        XCTAssertEqual(TokenStreamDecoder.completePrefixLength([0x41, 0xE2, 0x82, 0xAC]), 4)
+        XCTAssertEqual(TokenStreamDecoder.completePrefixLength([0xF0, 0x9F, 0x98]), 0)     // 3/4 of an emoji
+        XCTAssertEqual(TokenStreamDecoder.completePrefixLength([0xF0, 0x9F, 0x98, 0x80]), 4)
+        XCTAssertEqual(TokenStreamDecoder.completePrefixLength([0x80, 0x80, 0x80, 0x80, 0x80]), 5, "garbage is passed on, not held forever")
+    }
+
+    func testRandomGeneratorIsReproducible() {
+        var a = RandomGenerator(seed: 1), b = RandomGenerator(seed: 1)
+        XCTAssertEqual((0..<10).map { _ in a.next() }, (0..<10).map { _ in b.next() })
+        for _ in 0..<1000 { XCTAssert((0..<1).contains(a.unit())) }
+    }
+}
