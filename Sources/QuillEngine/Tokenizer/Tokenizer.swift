@@ -143,28 +143,27 @@ public final class Tokenizer: @unchecked Sendable {
     }
 
     private func encodeSentencePiece(_ text: String, into ids: inout [Int]) {
-        var symbols = text.replacingOccurrences(of: " ", with: "\u{2581}").unicodeScalars.map { String($0) }
+        // Symbols are byte strings, compared exactly (see `Vocabulary.ids`).
+        var symbols: [[UInt8]] = text.replacingOccurrences(of: " ", with: "\u{2581}").unicodeScalars.map { Array(String($0).utf8) }
         // Merge the adjacent pair whose joined text is the highest-scoring token; leftmost on ties.
         while symbols.count > 1 {
             var best = -1
             var bestScore = -Float.infinity
-            var bestID = 0
             for i in 0..<(symbols.count - 1) {
-                if let id = vocabulary.id(of: symbols[i] + symbols[i + 1]), vocabulary.scores[id] > bestScore {
+                if let id = vocabulary.id(ofBytes: symbols[i] + symbols[i + 1]), vocabulary.scores[id] > bestScore {
                     best = i
                     bestScore = vocabulary.scores[id]
-                    bestID = id
                 }
             }
             if best < 0 { break }
-            symbols[best] = vocabulary.pieces[bestID]
+            symbols[best] += symbols[best + 1]
             symbols.remove(at: best + 1)
         }
         for s in symbols {
-            if let id = vocabulary.id(of: s) {
+            if let id = vocabulary.id(ofBytes: s) {
                 ids.append(id)
             } else {
-                for b in s.utf8 {
+                for b in s {
                     if let id = byteTokens[Int(b)] ?? vocabulary.unknown { ids.append(id) }
                 }
             }

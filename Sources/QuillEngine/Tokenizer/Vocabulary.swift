@@ -8,7 +8,9 @@ public struct Vocabulary: Sendable {
     public let pieces: [String]
     public let kinds: [Kind]
     public let scores: [Float]
-    let ids: [String: Int]
+    /// Pieces by their exact UTF-8 bytes: Swift's String equality is canonical equivalence
+    /// ("e" + U+0301 == "é"), but a vocabulary distinguishes those spellings.
+    let ids: [[UInt8]: Int]
 
     public let bos: Int?
     public let eos: Int?
@@ -30,9 +32,12 @@ public struct Vocabulary: Sendable {
         kinds = types?.count == pieces.count ? types! : [Kind](repeating: .normal, count: pieces.count)
         let s = file[GGUFKey.scores]?.array?.map { Float($0.double ?? 0) }
         scores = s?.count == pieces.count ? s! : [Float](repeating: 0, count: pieces.count)
-        var ids: [String: Int] = [:]
+        var ids: [[UInt8]: Int] = [:]
         ids.reserveCapacity(pieces.count)
-        for (i, p) in pieces.enumerated() where ids[p] == nil { ids[p] = i }
+        for (i, p) in pieces.enumerated() {
+            let key = Array(p.utf8)
+            if ids[key] == nil { ids[key] = i }
+        }
         self.ids = ids
 
         let count = pieces.count
@@ -55,7 +60,9 @@ public struct Vocabulary: Sendable {
         endOfGeneration = ends
     }
 
-    public func id(of piece: String) -> Int? { ids[piece] }
+    public func id(of piece: String) -> Int? { ids[Array(piece.utf8)] }
+
+    public func id(ofBytes piece: [UInt8]) -> Int? { ids[piece] }
 
     /// Tokens matched in text before the model's own splitting: control and unknown tokens
     /// when special text is parsed, user-defined tokens always (llama.cpp's rule).
