@@ -16,6 +16,7 @@
 //   -t N            threads for both prompt and generation (default 2)
 //   --top N         how many logits per position (default 20)
 //   --kv-type T     f16 (llama.cpp's default) or f32 KV cache
+//   --flash-attn M  auto (default), on or off
 //   --tokens-file F token ids (comma/space/newline separated) from a file instead of --tokens
 //   -v              keep llama.cpp's log on stderr
 #include "llama.h"
@@ -62,7 +63,7 @@ static void print_float(float v) {
 }
 
 int main(int argc, char ** argv) {
-    std::string model_path, tokens_arg, tokens_file, full_path, kv_type = "f16";
+    std::string model_path, tokens_arg, tokens_file, full_path, kv_type = "f16", flash_attn = "auto";
     int n_threads = 2, top_n = 20, n_generate = -1;
     bool have_tokens = false;
 
@@ -80,10 +81,11 @@ int main(int argc, char ** argv) {
         else if (a == "--full") full_path = next();
         else if (a == "--generate") n_generate = atoi(next().c_str());
         else if (a == "--kv-type") kv_type = next();
+        else if (a == "--flash-attn") flash_attn = next();
         else if (a == "-v" || a == "--verbose") g_verbose = true;
         else if (a == "-h" || a == "--help") {
             printf("usage: %s -m MODEL.gguf --tokens 1,2,3 [-t 2] [--top 20] [--full FILE] [--generate N] "
-                   "[--kv-type f16|f32] [--tokens-file F] [-v]\n", argv[0]);
+                   "[--kv-type f16|f32] [--flash-attn auto|on|off] [--tokens-file F] [-v]\n", argv[0]);
             return 0;
         } else die(("unknown argument " + a).c_str());
     }
@@ -91,6 +93,7 @@ int main(int argc, char ** argv) {
     if (!have_tokens) die("--tokens or --tokens-file is required");
     if (n_threads < 1 || top_n < 1) die("-t and --top must be positive");
     if (kv_type != "f16" && kv_type != "f32") die("--kv-type must be f16 or f32");
+    if (flash_attn != "auto" && flash_attn != "on" && flash_attn != "off") die("--flash-attn must be auto, on or off");
 
     if (!tokens_file.empty()) {
         std::ifstream in(tokens_file);
@@ -126,6 +129,10 @@ int main(int argc, char ** argv) {
     cp.n_threads_batch = n_threads;
     cp.no_perf = true;
     if (kv_type == "f32") { cp.type_k = GGML_TYPE_F32; cp.type_v = GGML_TYPE_F32; }
+    // Flash attention (on by default on CPU) rounds attention intermediates; an exact f32
+    // reference needs it off.
+    if (flash_attn == "on") cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    if (flash_attn == "off") cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
     llama_context * ctx = llama_init_from_model(model, cp);
     if (!ctx) die("cannot create context");
 
