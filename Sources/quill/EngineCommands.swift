@@ -156,10 +156,11 @@ struct Generate: ParsableCommand {
         print("")
         if verbose {
             let n = result.tokens.count
-            printError(String(format: "quill: load %.0f ms, prompt %d tokens in %.0f ms (%.1f t/s), generated %d tokens in %.0f ms (%.1f t/s), finish: %@\n",
+            printError(String(format: "quill: load %.0f ms, prompt %d tokens in %.0f ms (%.1f t/s), generated %d tokens in %.0f ms (%.1f t/s), KV cache %.1f MiB, finish: %@\n",
                               model.loadSeconds * 1000, result.promptTokens, result.promptSeconds * 1000,
                               Double(result.promptTokens) / max(result.promptSeconds, 1e-9), n, result.generationSeconds * 1000,
-                              Double(n) / max(result.generationSeconds, 1e-9), result.finishReason.rawValue))
+                              Double(n) / max(result.generationSeconds, 1e-9), Double(result.cacheBytes) / 1_048_576,
+                              result.finishReason.rawValue))
         }
     }
 }
@@ -186,7 +187,8 @@ struct Bench: ParsableCommand {
             guard let v = Int(field), v >= 0 else { throw ValidationError("-p: '\(field)' is not a token count") }
             return v
         }
-        let transformer = try options.loadTransformer()
+        let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads)
+        let transformer = model.transformer
         let c = transformer.config
         let file = transformer.file
         let sizeMB = Double(file.fileSize) / 1_048_576
@@ -222,6 +224,11 @@ struct Bench: ParsableCommand {
         if !json {
             print("| model | size | threads | test | t/s |")
             print("| --- | ---: | ---: | ---: | ---: |")
+        }
+        if json {
+            print("{\"model\":\"\(name)\",\"test\":\"load\",\"milliseconds\":\(model.loadSeconds * 1000)}")
+        } else {
+            print(String(format: "| %@ | %.1f MiB | %d | load | %.0f ms |", name, sizeMB, transformer.pool.threadCount, model.loadSeconds * 1000))
         }
         for (test, rates) in results {
             let mean = rates.reduce(0, +) / Double(rates.count)

@@ -29,8 +29,16 @@ struct Pull: ParsableCommand {
     @Argument(help: "The model to pull.")
     var model: String = ModelCatalog.defaultModelName
 
+    @Flag(help: "Download again even when the model is already in the store.")
+    var force = false
+
     func run() throws {
-        let path = try ModelResolver.puller().pull(model)
-        print(path)
+        let puller = ModelResolver.puller()
+        if !force, let path = puller.store.localPath(for: model) {
+            printError("quill: \(model) is already at \(path) (--force downloads it again)\n")
+            print(path)
+            return
+        }
+        print(try puller.pull(model))
     }
 }

@@ -91,7 +91,7 @@ public final class LocalModel: @unchecked Sendable {
         }
         let t2 = Clock.now()
         return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, finishReason: finish,
-                                promptSeconds: t1 - t0, generationSeconds: t2 - t1)
+                                promptSeconds: t1 - t0, generationSeconds: t2 - t1, cacheBytes: state.cacheBytes)
     }
 }
 
@@ -126,6 +126,8 @@ public struct GenerationResult: Sendable {
     public var finishReason: FinishReason
     public var promptSeconds: Double
     public var generationSeconds: Double
+    /// Size of the sequence's KV cache (reserved for the whole context of the request).
+    public var cacheBytes: Int
 
     public var tokenIDs: [Int] { tokens.map(\.id) }
 }
