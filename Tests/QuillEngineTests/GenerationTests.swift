@@ -111,3 +111,22 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(pieces, 3)
     }
 }
+
+/// The Swift example at the top of docs/engine.md, as written there.
+final class EngineDocsExampleTests: XCTestCase {
+    func testEngineDocExample() throws {
+        let model = try LocalModel(path: try TestModels.smolLM2Path(), threads: 2)
+        var options = GenerationOptions()
+        options.sampling.temperature = 0          // greedy
+        options.maxTokens = 64
+        var printed = ""
+        let result = try model.generate(chat: [ChatMessage(role: "user", content: "Name a prime number.")],
+                                        options: options) { piece in
+            printed += piece.text
+            return true
+        }
+        XCTAssertEqual(printed, result.text)
+        XCTAssertFalse(result.tokens.isEmpty)
+        XCTAssertTrue([.endOfSequence, .length].contains(result.finishReason))
+    }
+}
