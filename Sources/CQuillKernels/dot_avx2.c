@@ -125,28 +125,40 @@ static inline int k4_min_sum(const uint8_t *mins, const int16_t *bsums) {
     return s;
 }
 
+/// One Q4_K or Q5_K super-block times a q8_K block, added to `acc`; the minimums' term is
+/// added to `*mins`. `qh` is the Q5_K fifth-bit plane, NULL for Q4_K (the branch folds away
+/// when this is inlined into each caller).
+__attribute__((always_inline)) AVX2_TARGET static inline __m256
+k45_block(uint16_t d, uint16_t dmin, const uint8_t *scales, const uint8_t *qh, const uint8_t *qs,
+          const block_q8_K *x, __m256 acc, float *mins) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    uint8_t sc[8], mn[8];
+    for (int j = 0; j < 8; j++) quill_scale_min_k4(j, scales, &sc[j], &mn[j]);
+    const __m256i high = qh ? _mm256_loadu_si256((const __m256i *)qh) : _mm256_setzero_si256();
+    __m256i sumi = _mm256_setzero_si256();
+    for (int k = 0; k < 4; k++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * k));
+        __m256i lo = _mm256_and_si256(q, low4);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+        if (qh) {
+            lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 2 * k), one), 4));
+            hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 2 * k + 1), one), 4));
+        }
+        const __m256i y0 = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * k));
+        const __m256i y1 = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * k + 32));
+        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * k]));
+        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * k + 1]));
+        sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
+    }
+    *mins += x->d * half(dmin) * (float)k4_min_sum(mn, x->bsums);
+    return _mm256_fmadd_ps(_mm256_set1_ps(x->d * half(d)), _mm256_cvtepi32_ps(sumi), acc);
+}
+
 AVX2_TARGET static float dot_q4_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q4_K *w = vw; const block_q8_K *x = vx;
     __m256 acc = _mm256_setzero_ps();
     float mins = 0;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; j++) quill_scale_min_k4(j, w[i].scales, &sc[j], &mn[j]);
-        __m256i sumi = _mm256_setzero_si256();
-        for (int k = 0; k < 4; k++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * k));
-            const __m256i lo = _mm256_and_si256(q, low4);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-            const __m256i y0 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k));
-            const __m256i y1 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k + 32));
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * k]));
-            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * k + 1]));
-            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(x[i].d * half(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-        mins += x[i].d * half(w[i].dmin) * (float)k4_min_sum(mn, x[i].bsums);
-    }
+    for (int64_t i = 0; i < n / QK_K; i++) acc = k45_block(w[i].d, w[i].dmin, w[i].scales, NULL, w[i].qs, &x[i], acc, &mins);
     return hsum8(acc) - mins;
 }
 
@@ -154,27 +166,7 @@ AVX2_TARGET static float dot_q5_K_row(const void *vw, const void *vx, int64_t n)
     const block_q5_K *w = vw; const block_q8_K *x = vx;
     __m256 acc = _mm256_setzero_ps();
     float mins = 0;
-    const __m256i low4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; j++) quill_scale_min_k4(j, w[i].scales, &sc[j], &mn[j]);
-        const __m256i qh = _mm256_loadu_si256((const __m256i *)w[i].qh);
-        __m256i sumi = _mm256_setzero_si256();
-        for (int k = 0; k < 4; k++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(w[i].qs + 32 * k));
-            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one), 4);
-            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one), 4);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, low4), h0);
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), low4), h1);
-            const __m256i y0 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k));
-            const __m256i y1 = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * k + 32));
-            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, y0), _mm256_set1_epi16(sc[2 * k]));
-            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, y1), _mm256_set1_epi16(sc[2 * k + 1]));
-            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(x[i].d * half(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-        mins += x[i].d * half(w[i].dmin) * (float)k4_min_sum(mn, x[i].bsums);
-    }
+    for (int64_t i = 0; i < n / QK_K; i++) acc = k45_block(w[i].d, w[i].dmin, w[i].scales, w[i].qh, w[i].qs, &x[i], acc, &mins);
     return hsum8(acc) - mins;
 }
 

@@ -85,46 +85,38 @@ QUILL_SCALAR_32(q5_0)
 QUILL_SCALAR_32(q5_1)
 QUILL_SCALAR_32(q8_0)
 
+/// One Q4_K or Q5_K super-block times a q8_K block (qh NULL for Q4_K).
+static float k45_block(uint16_t d, uint16_t dmin, const uint8_t *scales, const uint8_t *qh, const uint8_t *q,
+                       const block_q8_K *x) {
+    int sumi = 0, summ = 0;
+    const int8_t *y = x->qs;
+    for (int k = 0; k < 4; k++, q += 32, y += 64) {
+        uint8_t sc0, m0, sc1, m1;
+        quill_scale_min_k4(2 * k, scales, &sc0, &m0);
+        quill_scale_min_k4(2 * k + 1, scales, &sc1, &m1);
+        int s0 = 0, s1 = 0;
+        for (int l = 0; l < 32; l++) {
+            const int h0 = qh ? ((qh[l] >> (2 * k)) & 1) << 4 : 0, h1 = qh ? ((qh[l] >> (2 * k + 1)) & 1) << 4 : 0;
+            s0 += ((q[l] & 0x0F) | h0) * y[l];
+            s1 += ((q[l] >> 4) | h1) * y[l + 32];
+        }
+        sumi += sc0 * s0 + sc1 * s1;
+        summ += m0 * (x->bsums[4 * k] + x->bsums[4 * k + 1]) + m1 * (x->bsums[4 * k + 2] + x->bsums[4 * k + 3]);
+    }
+    return x->d * (H(d) * (float)sumi - H(dmin) * (float)summ);
+}
+
 static float dot_q4_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q4_K *w = vw; const block_q8_K *x = vx;
     float sum = 0;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        int sumi = 0, summ = 0;
-        const uint8_t *q = w[i].qs; const int8_t *y = x[i].qs;
-        for (int k = 0; k < 4; k++, q += 32, y += 64) {
-            uint8_t sc0, m0, sc1, m1;
-            quill_scale_min_k4(2 * k, w[i].scales, &sc0, &m0);
-            quill_scale_min_k4(2 * k + 1, w[i].scales, &sc1, &m1);
-            int s0 = 0, s1 = 0;
-            for (int l = 0; l < 32; l++) { s0 += (q[l] & 0x0F) * y[l]; s1 += (q[l] >> 4) * y[l + 32]; }
-            sumi += sc0 * s0 + sc1 * s1;
-            summ += m0 * (x[i].bsums[4 * k] + x[i].bsums[4 * k + 1]) + m1 * (x[i].bsums[4 * k + 2] + x[i].bsums[4 * k + 3]);
-        }
-        sum += x[i].d * (H(w[i].d) * (float)sumi - H(w[i].dmin) * (float)summ);
-    }
+    for (int64_t i = 0; i < n / QK_K; i++) sum += k45_block(w[i].d, w[i].dmin, w[i].scales, NULL, w[i].qs, &x[i]);
     return sum;
 }
 
 static float dot_q5_K_row(const void *vw, const void *vx, int64_t n) {
     const block_q5_K *w = vw; const block_q8_K *x = vx;
     float sum = 0;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        int sumi = 0, summ = 0;
-        const uint8_t *q = w[i].qs, *qh = w[i].qh; const int8_t *y = x[i].qs;
-        for (int k = 0; k < 4; k++, q += 32, y += 64) {
-            uint8_t sc0, m0, sc1, m1;
-            quill_scale_min_k4(2 * k, w[i].scales, &sc0, &m0);
-            quill_scale_min_k4(2 * k + 1, w[i].scales, &sc1, &m1);
-            int s0 = 0, s1 = 0;
-            for (int l = 0; l < 32; l++) {
-                s0 += ((q[l] & 0x0F) | (((qh[l] >> (2 * k)) & 1) << 4)) * y[l];
-                s1 += ((q[l] >> 4) | (((qh[l] >> (2 * k + 1)) & 1) << 4)) * y[l + 32];
-            }
-            sumi += sc0 * s0 + sc1 * s1;
-            summ += m0 * (x[i].bsums[4 * k] + x[i].bsums[4 * k + 1]) + m1 * (x[i].bsums[4 * k + 2] + x[i].bsums[4 * k + 3]);
-        }
-        sum += x[i].d * (H(w[i].d) * (float)sumi - H(w[i].dmin) * (float)summ);
-    }
+    for (int64_t i = 0; i < n / QK_K; i++) sum += k45_block(w[i].d, w[i].dmin, w[i].scales, w[i].qh, w[i].qs, &x[i]);
     return sum;
 }
 
