@@ -79,7 +79,7 @@ struct Logits: ParsableCommand {
         var out = ""
         try transformer.evaluate(ids, state: state) { position, logits in
             let best = TopK.indices(logits, count: top)
-            let items = best.map { "[\($0),\(JSONNumber.format(logits[$0]))]" }.joined(separator: ",")
+            let items = best.map { "[\($0),\(jsonNumber(logits[$0]))]" }.joined(separator: ",")
             out += "{\"pos\":\(position),\"top\":[\(items)]}\n"
         }
         FileHandle.standardOutput.write(out.data(using: .utf8)!)
@@ -199,9 +199,9 @@ struct Bench: ParsableCommand {
             var rates: [Double] = []
             for _ in 0..<(r + 1) {
                 let state = transformer.makeState(contextLength: length)
-                let start = BenchClock.now()
+                let start = MonotonicClock.now()
                 try transformer.evaluate(Array(tokens.prefix(length)), state: state)
-                rates.append(Double(length) / (BenchClock.now() - start))
+                rates.append(Double(length) / (MonotonicClock.now() - start))
             }
             results.append(("pp\(length)", Array(rates.dropFirst())))
         }
@@ -210,13 +210,13 @@ struct Bench: ParsableCommand {
             for _ in 0..<(r + 1) {
                 let state = transformer.makeState(contextLength: n + 1)
                 try transformer.evaluate([tokens.first ?? 1], state: state)
-                let start = BenchClock.now()
+                let start = MonotonicClock.now()
                 var token = 1
                 for _ in 0..<n {
                     try transformer.evaluate([token], state: state)
                     token = TopK.indices(state.lastLogits, count: 1)[0]
                 }
-                rates.append(Double(n) / (BenchClock.now() - start))
+                rates.append(Double(n) / (MonotonicClock.now() - start))
             }
             results.append(("tg\(n)", Array(rates.dropFirst())))
         }
@@ -242,10 +242,7 @@ struct Bench: ParsableCommand {
     }
 }
 
-enum BenchClock {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+/// A logit in a JSON line: the shortest text that reads back as the same float.
+private func jsonNumber(_ v: Float) -> String {
+    v.isFinite ? String(Double(v)) : "null"
 }

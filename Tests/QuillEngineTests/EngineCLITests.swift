@@ -71,8 +71,9 @@ final class EngineCLITests: XCTestCase {
         let r = try quill(["bench", "-m", try TestModels.smolLM2Path(), "-p", "8", "-n", "4", "-r", "1", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let tests = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        XCTAssertEqual(tests.map { $0["test"] as? String }, ["pp8", "tg4"])
-        XCTAssertTrue(tests.allSatisfy { ($0["tokens_per_second"] as? Double ?? 0) > 0 })
+        XCTAssertEqual(tests.map { $0["test"] as? String }, ["load", "pp8", "tg4"])
+        XCTAssertTrue(tests.dropFirst().allSatisfy { ($0["tokens_per_second"] as? Double ?? 0) > 0 })
+        XCTAssertGreaterThan(tests[0]["milliseconds"] as? Double ?? 0, 0)
     }
 
     func testModelsListAndInspect() throws {

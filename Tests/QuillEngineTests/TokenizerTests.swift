@@ -88,5 +88,10 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(PreTokenizer(style: .llama3).split("I'LL pay 12345 now\n\n  x"),
                        ["I", "'LL", " pay", " ", "123", "45", " now", "\n\n", " ", " x"])
         XCTAssertEqual(PreTokenizer(style: .qwen2).split("v1.25"), ["v", "1", ".", "2", "5"])
+        XCTAssertEqual(PreTokenizer(style: .defaultBPE).split("Hello, world! 12345 a+b"),
+                       ["Hello", ",", " world", "!", " ", "123", "45", " a", "+", "b"])
+        XCTAssertEqual(PreTokenizer.style(forPre: "gpt-2").style, .gpt2)
+        XCTAssertEqual(PreTokenizer.style(forPre: "llama-bpe").style, .llama3)
+        XCTAssertFalse(PreTokenizer.style(forPre: "something-new").known)
     }
 }

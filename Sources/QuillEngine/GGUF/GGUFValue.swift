@@ -1,3 +1,5 @@
+import Foundation
+
 /// One metadata value of a GGUF file.
 public enum GGUFValue: Equatable, Sendable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)

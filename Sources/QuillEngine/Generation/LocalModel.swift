@@ -18,12 +18,12 @@ public final class LocalModel: @unchecked Sendable {
     public let loadSeconds: Double
 
     public init(path: String, threads: Int? = nil, exactF32: Bool = false) throws {
-        let start = Clock.now()
+        let start = MonotonicClock.now()
         file = try GGUFFile(path: path)
         transformer = try Transformer(file: file, threads: threads, exactF32: exactF32)
         tokenizer = try Tokenizer(file: file)
         chatTemplate = ChatTemplate(file: file)
-        loadSeconds = Clock.now() - start
+        loadSeconds = MonotonicClock.now() - start
     }
 
     public var name: String { transformer.config.name }
@@ -60,9 +60,9 @@ public final class LocalModel: @unchecked Sendable {
         var text = ""
         var finish = GenerationResult.FinishReason.length
 
-        let t0 = Clock.now()
+        let t0 = MonotonicClock.now()
         try transformer.evaluate(prompt, state: state)
-        let t1 = Clock.now()
+        let t1 = MonotonicClock.now()
         generation: while generated.count < maxTokens {
             let token = sampler.sample(state.lastLogits, history: history[...])
             if tokenizer.vocabulary.endOfGeneration.contains(token.id) {
@@ -89,7 +89,7 @@ public final class LocalModel: @unchecked Sendable {
                 _ = onPiece(GeneratedPiece(text: rest, token: nil))
             }
         }
-        let t2 = Clock.now()
+        let t2 = MonotonicClock.now()
         return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, finishReason: finish,
                                 promptSeconds: t1 - t0, generationSeconds: t2 - t1, cacheBytes: state.cacheBytes)
     }
@@ -132,9 +132,9 @@ public struct GenerationResult: Sendable {
     public var tokenIDs: [Int] { tokens.map(\.id) }
 }
 
-/// Monotonic seconds.
-enum Clock {
-    static func now() -> Double {
+/// Seconds on the monotonic clock, for timing loads and generations.
+public enum MonotonicClock {
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

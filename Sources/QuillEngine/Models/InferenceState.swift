@@ -70,12 +70,6 @@ public final class InferenceState: @unchecked Sendable {
         gateUpOutputs.deallocate()
     }
 
-    /// Forgets the cached positions (the next evaluation starts a new sequence).
-    public func reset() { position = 0 }
-
-    /// Drops cached positions from `newPosition` on, keeping a shared prefix.
-    public func truncate(to newPosition: Int) { position = min(position, max(0, newPosition)) }
-
     /// Bytes the KV cache takes when full.
     public var cacheBytes: Int { 2 * layerCount * contextLength * kvDimension * MemoryLayout<Float>.size }
 

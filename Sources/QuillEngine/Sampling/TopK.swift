@@ -17,10 +17,3 @@ public enum TopK {
         return best.map(\.index)
     }
 }
-
-/// Numbers printed in JSON lines with enough digits to round-trip comparisons at 1e-4.
-public enum JSONNumber {
-    public static func format(_ v: Float) -> String {
-        v.isFinite ? String(Double(v)) : "null"
-    }
-}

@@ -8,9 +8,15 @@
 /// - `llama3` (`llama-bpe`): case-insensitive contractions, `[^\r\n\p{L}\p{N}]?\p{L}+`,
 ///   `\p{N}{1,3}`, ` ?[^\s\p{L}\p{N}]+[\r\n]*`, `\s*[\r\n]+`, `\s+(?!\S)`, `\s+`.
 /// - `qwen2`: as `llama3` with single-character numbers.
+/// - `default` (llama.cpp's split for BPE files that name none): punctuation runs
+///   (`[\p{P}$+<=>^~|]+`) first, then the `gpt2` split, then number runs, then digits in
+///   threes from the left.
+///
+/// Each later split works inside the pieces of the one before, and text a pattern does not
+/// match stays a piece of its own, as llama.cpp applies a list of expressions.
 public struct PreTokenizer: Sendable {
     public enum Style: String, Sendable, CaseIterable {
-        case gpt2, smollm, llama3, qwen2
+        case gpt2, smollm, llama3, qwen2, defaultBPE = "default"
     }
 
     public let style: Style
@@ -18,12 +24,14 @@ public struct PreTokenizer: Sendable {
     public init(style: Style) { self.style = style }
 
     /// Maps a `tokenizer.ggml.pre` value to a style; unknown names use `gpt2`'s split.
+    /// The names are llama.cpp's (`llama-vocab.cpp`) for the same splits.
     public static func style(forPre pre: String?) -> (style: Style, known: Bool) {
         switch pre ?? "default" {
-        case "smollm": (.smollm, true)
-        case "qwen2", "deepseek-r1-qwen": (.qwen2, true)
-        case "llama3", "llama-bpe", "llama-v3", "falcon3", "pixtral": (.llama3, true)
-        case "gpt2", "default", "gpt-2", "olmo", "phi-2", "jina-es", "jina-de", "stablelm2": (.gpt2, true)
+        case "smollm", "refact", "command-r": (.smollm, true)
+        case "qwen2", "deepseek-r1-qwen", "stablelm2", "megrez": (.qwen2, true)
+        case "llama3", "llama-bpe", "llama-v3", "falcon3", "falcon-h1", "pixtral", "lfm2": (.llama3, true)
+        case "gpt2", "gpt-2", "mpt", "olmo", "phi-2", "jina-es", "jina-de", "roberta-bpe", "exaone4": (.gpt2, true)
+        case "default": (.defaultBPE, true)
         default: (.gpt2, false)
         }
     }
@@ -52,8 +60,47 @@ public struct PreTokenizer: Sendable {
             Self.scanLlama3(scalars, maxDigits: 3, emit)
         case .qwen2:
             Self.scanLlama3(scalars, maxDigits: 1, emit)
+        case .defaultBPE:
+            Self.scanDefault(scalars, emit)
         }
         return words
+    }
+
+    /// llama.cpp's default list: punctuation runs, the GPT-2 split, number runs, digit triples.
+    static func scanDefault(_ s: [Unicode.Scalar], _ emit: (Range<Int>) -> Void) {
+        func isPunctuation(_ c: Unicode.Scalar) -> Bool {
+            switch c.properties.generalCategory {
+            case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+                 .initialPunctuation, .finalPunctuation, .otherPunctuation: return true
+            default: return "$+<=>^~|".unicodeScalars.contains(c)
+            }
+        }
+        /// Splits `range` into runs where `inRun` holds and the gaps between them.
+        func runs(_ range: Range<Int>, _ inRun: (Int) -> Bool, _ each: (Range<Int>) -> Void) {
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let start = i, kind = inRun(i)
+                while i < range.upperBound, inRun(i) == kind { i += 1 }
+                each(start..<i)
+            }
+        }
+        runs(0..<s.count, { isPunctuation(s[$0]) }) { piece in
+            scanGPT2(s, piece) { word in
+                runs(word, { isNumber(s[$0]) }) { part in
+                    guard s[part.lowerBound].isASCII, isNumber(s[part.lowerBound]) else { emit(part); return }
+                    // `[0-9][0-9][0-9]`: ASCII digits in threes from the left; others stay whole.
+                    runs(part, { s[$0].isASCII }) { digits in
+                        guard s[digits.lowerBound].isASCII else { emit(digits); return }
+                        var at = digits.lowerBound
+                        while at < digits.upperBound {
+                            let end = min(at + 3, digits.upperBound)
+                            emit(at..<end)
+                            at = end
+                        }
+                    }
+                }
+            }
+        }
     }
 
     static func isLetter(_ c: Unicode.Scalar) -> Bool {
