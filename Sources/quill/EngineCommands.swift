@@ -176,6 +176,9 @@ struct Bench: ParsableCommand {
     @Option(name: .short, help: "Tokens to generate.")
     var n: Int = 64
 
+    @Option(name: .short, help: "Also measure generation for this many sequences decoded together (aggregate tokens/s).")
+    var b: Int = 0
+
     @Option(name: .short, help: "Repetitions of each test (the mean and deviation are reported).")
     var r: Int = 3
 
@@ -219,6 +222,19 @@ struct Bench: ParsableCommand {
                 rates.append(Double(n) / (MonotonicClock.now() - start))
             }
             results.append(("tg\(n)", Array(rates.dropFirst())))
+        }
+        if n > 0, b > 1 {
+            var rates: [Double] = []
+            for _ in 0..<(r + 1) {
+                let states = (0..<b).map { _ in transformer.makeState(contextLength: n + 1) }
+                for (i, state) in states.enumerated() { try transformer.evaluate([(i * 7919 + 13) % c.vocabularySize], state: state) }
+                let start = MonotonicClock.now()
+                for _ in 0..<n {
+                    try transformer.evaluate(batch: states.map { (TopK.indices($0.lastLogits, count: 1)[0], $0) })
+                }
+                rates.append(Double(n * b) / (MonotonicClock.now() - start))
+            }
+            results.append(("tg\(n)x\(b)", Array(rates.dropFirst())))
         }
         let name = "\(c.name) \(file.tensor(named: "blk.0.attn_q.weight")?.type.name ?? "")"
         if !json {

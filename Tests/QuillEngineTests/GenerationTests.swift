@@ -74,6 +74,54 @@ final class GenerationTests: XCTestCase {
         XCTAssertLessThan(maxDiff, 1e-3)
     }
 
+    /// Several sequences decoded together in one forward pass give the same greedy tokens,
+    /// and the same logits, as each decoded on its own.
+    func testBatchedDecodingMatchesOneSequenceAtATime() throws {
+        let model = try TestModels.sharedSmolLM2()
+        let t = model.transformer
+        let prompts = Self.prompts.map { model.tokenizer.encode(model.chatTemplate.render([ChatMessage(role: "user", content: $0)])) }
+        func greedy(_ s: InferenceState) -> Int { TopK.indices(s.lastLogits, count: 1)[0] }
+
+        var alone: [[Int]] = []
+        var aloneLogits: [[Float]] = []
+        for p in prompts {
+            let s = t.makeState(contextLength: 128)
+            try t.evaluate(p, state: s)
+            var out: [Int] = []
+            for _ in 0..<12 {
+                out.append(greedy(s))
+                try t.evaluate([out.last!], state: s)
+            }
+            alone.append(out)
+            aloneLogits.append(Array(s.lastLogits))
+        }
+
+        // Different context sizes and prompt lengths in one batch.
+        let states = prompts.enumerated().map { t.makeState(contextLength: 96 + 16 * $0.offset) }
+        for (p, s) in zip(prompts, states) { try t.evaluate(p, state: s) }
+        var together = [[Int]](repeating: [], count: prompts.count)
+        for _ in 0..<12 {
+            var step: [(token: Int, state: InferenceState)] = []
+            for (i, s) in states.enumerated() {
+                together[i].append(greedy(s))
+                step.append((together[i].last!, s))
+            }
+            try t.evaluate(batch: step)
+        }
+        XCTAssertEqual(together, alone)
+        for ((s, expected), prompt) in zip(zip(states, aloneLogits), prompts) {
+            var maxDiff: Float = 0
+            for (a, b) in zip(s.lastLogits, expected) { maxDiff = max(maxDiff, abs(a - b)) }
+            XCTAssertLessThan(maxDiff, 1e-3)
+            XCTAssertEqual(s.position, prompt.count + 12)
+        }
+        let dup = t.makeState(contextLength: 8)
+        try t.evaluate([1], state: dup)
+        XCTAssertThrowsError(try t.evaluate(batch: [(1, dup), (2, dup)])) {
+            XCTAssertTrue("\($0)".contains("at most one token per sequence"), "\($0)")
+        }
+    }
+
     func testStopStringEndsGenerationWithoutReturningIt() throws {
         let model = try TestModels.sharedSmolLM2()
         var options = GenerationOptions()

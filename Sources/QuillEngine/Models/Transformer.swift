@@ -18,6 +18,10 @@ public final class Transformer: @unchecked Sendable {
     let rope: Rope
     /// Per layer, the matrices multiplied by the same input ([q, k, v] and [gate, up]),
     /// kept as buffers so the per-token loop passes them without allocating.
+    /// Activation rows for batched decoding (its cache sized for the longest sequence seen).
+    private var batchScratch: InferenceState?
+    /// Logits of a batched pass, one row per sequence.
+    private let batchLogits: UnsafeMutablePointer<Float>
     private let sharedInputGroups: [(qkv: UnsafeMutableBufferPointer<WeightMatrix>, gateUp: UnsafeMutableBufferPointer<WeightMatrix>)]
 
     public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256) throws {
@@ -38,10 +42,13 @@ public final class Transformer: @unchecked Sendable {
             return b
         }
         sharedInputGroups = weights.layers.map { (buffer([$0.wq, $0.wk, $0.wv]), buffer([$0.gate, $0.up])) }
+        // Reserved, not touched: pages become resident only when batched decoding uses them.
+        batchLogits = .allocate(capacity: maxBatch * config.vocabularySize)
     }
 
     deinit {
         weights.release()
+        batchLogits.deallocate()
         for g in sharedInputGroups {
             g.qkv.deinitialize().deallocate()
             g.gateUp.deinitialize().deallocate()
@@ -83,7 +90,7 @@ public final class Transformer: @unchecked Sendable {
         while start < tokens.count {
             let end = min(tokens.count, start + maxBatch)
             tokens[start..<end].withContiguousStorageIfAvailable { chunk in
-                forward(chunk, state: state, allLogits: allLogits, isLast: end == tokens.count)
+                forward(chunk, scratch: state, placement: Placement(sequence: state), allLogits: allLogits, isLast: end == tokens.count)
             }
             if let allLogits, let eachLogits {
                 let v = config.vocabularySize
@@ -95,11 +102,70 @@ public final class Transformer: @unchecked Sendable {
         }
     }
 
-    private func forward(_ tokens: UnsafeBufferPointer<Int>, state s: InferenceState,
+    /// Runs the next token of each of several sequences in one forward pass: the weights are
+    /// read once for all of them, which is what makes serving several requests at once faster
+    /// than serving them in turn. Each sequence's logits land in its own state.
+    public func evaluate(batch: [(token: Int, state: InferenceState)]) throws {
+        guard !batch.isEmpty else { return }
+        var seen = Set<ObjectIdentifier>()
+        for (token, state) in batch {
+            guard token >= 0, token < config.vocabularySize else {
+                throw ModelError("token id \(token) is out of range (vocabulary size \(config.vocabularySize))")
+            }
+            guard state.position < state.contextLength else {
+                throw ModelError("context is full: a sequence already holds its \(state.contextLength) tokens")
+            }
+            guard seen.insert(ObjectIdentifier(state)).inserted else {
+                throw ModelError("a batch holds at most one token per sequence")
+            }
+        }
+        let longest = batch.map(\.state.contextLength).max()!
+        if batchScratch.map({ $0.contextLength < longest }) ?? true {
+            batchScratch = InferenceState(config: config, contextLength: longest, maxBatch: maxBatch, threads: pool.threadCount)
+        }
+        var start = 0
+        while start < batch.count {
+            let chunk = batch[start..<min(batch.count, start + maxBatch)]
+            let placement = Placement(states: chunk.map(\.state))
+            chunk.map(\.token).withUnsafeBufferPointer { tokens in
+                forward(tokens, scratch: batchScratch!, placement: placement, allLogits: batchLogits, isLast: true)
+            }
+            start += chunk.count
+        }
+    }
+
+    /// Where each token of a forward pass belongs: consecutive positions of one sequence
+    /// (a prompt), or the next position of each of several sequences (batched decoding).
+    struct Placement {
+        let sequence: InferenceState?
+        let start: Int
+        let states: [InferenceState]
+        let positions: [Int]
+
+        init(sequence: InferenceState) {
+            self.sequence = sequence
+            start = sequence.position
+            states = []
+            positions = []
+        }
+
+        init(states: [InferenceState]) {
+            sequence = nil
+            start = 0
+            self.states = states
+            positions = states.map(\.position)
+        }
+
+        @inline(__always) func state(_ t: Int) -> InferenceState { sequence ?? states[t] }
+        @inline(__always) func position(_ t: Int) -> Int { sequence == nil ? positions[t] : start + t }
+    }
+
+    /// One forward pass over `tokens`. `scratch` provides the activation rows (and, for a single
+    /// sequence, is that sequence); keys, values and positions come from `placement`.
+    private func forward(_ tokens: UnsafeBufferPointer<Int>, scratch s: InferenceState, placement: Placement,
                          allLogits: UnsafeMutablePointer<Float>?, isLast: Bool) {
         let c = config, n = tokens.count, d = c.embeddingLength
         let qDim = c.headCount * c.headDimension, kvDim = s.kvDimension, ffn = c.feedForwardLength
-        let p0 = s.position
         for (t, token) in tokens.enumerated() { weights.tokenEmbedding.row(token, into: s.x + t * d) }
 
         for (l, layer) in weights.layers.enumerated() {
@@ -107,15 +173,16 @@ public final class Transformer: @unchecked Sendable {
             multiply(sharedInputGroups[l].qkv, s.xb, tokens: n, into: s.qkvOutputs)
             for t in 0..<n {
                 let q = s.q + t * qDim, k = s.k + t * kvDim, v = s.v + t * kvDim
+                let target = placement.state(t), position = placement.position(t)
                 if let b = layer.bq { VectorMath.add(q, b, count: qDim) }
                 if let b = layer.bk { VectorMath.add(k, b, count: kvDim) }
                 if let b = layer.bv { VectorMath.add(v, b, count: kvDim) }
-                rope.apply(q, heads: c.headCount, headDimension: c.headDimension, position: p0 + t)
-                rope.apply(k, heads: c.headCountKV, headDimension: c.headDimension, position: p0 + t)
-                s.keyRow(layer: l, position: p0 + t).update(from: k, count: kvDim)
-                s.valueRow(layer: l, position: p0 + t).update(from: v, count: kvDim)
+                rope.apply(q, heads: c.headCount, headDimension: c.headDimension, position: position)
+                rope.apply(k, heads: c.headCountKV, headDimension: c.headDimension, position: position)
+                target.keyRow(layer: l, position: position).update(from: k, count: kvDim)
+                target.valueRow(layer: l, position: position).update(from: v, count: kvDim)
             }
-            attend(layer: l, tokens: n, start: p0, state: s)
+            attend(layer: l, tokens: n, scratch: s, placement: placement)
             matmul.multiply(layer.wo, s.attention, tokens: n, into: s.projected)
             VectorMath.add(s.x, s.projected, count: n * d)
 
@@ -125,16 +192,25 @@ public final class Transformer: @unchecked Sendable {
             matmul.multiply(layer.down, s.gate, tokens: n, into: s.projected)
             VectorMath.add(s.x, s.projected, count: n * d)
         }
-        s.position = p0 + n
-
-        if let allLogits {
+        let v = c.vocabularySize
+        if let sequence = placement.sequence {
+            sequence.position += n
+            if let allLogits {
+                normalize(s.x, weights.outputNorm, into: s.xb, tokens: n)
+                matmul.multiply(weights.output, s.xb, tokens: n, into: allLogits)
+                if isLast { sequence.logits.update(from: allLogits + (n - 1) * v, count: v) }
+            } else if isLast {
+                let last = (n - 1) * d
+                VectorMath.rmsNorm(s.x + last, weight: weights.outputNorm, epsilon: c.rmsEpsilon, into: s.xb, count: d)
+                matmul.multiply(weights.output, s.xb, tokens: 1, into: sequence.logits)
+            }
+        } else if let allLogits {
             normalize(s.x, weights.outputNorm, into: s.xb, tokens: n)
             matmul.multiply(weights.output, s.xb, tokens: n, into: allLogits)
-            if isLast { s.logits.update(from: allLogits + (n - 1) * c.vocabularySize, count: c.vocabularySize) }
-        } else if isLast {
-            let last = (n - 1) * d
-            VectorMath.rmsNorm(s.x + last, weight: weights.outputNorm, epsilon: c.rmsEpsilon, into: s.xb, count: d)
-            matmul.multiply(weights.output, s.xb, tokens: 1, into: s.logits)
+            for t in 0..<n {
+                placement.states[t].logits.update(from: allLogits + t * v, count: v)
+                placement.states[t].position += 1
+            }
         }
     }
 
@@ -146,7 +222,7 @@ public final class Transformer: @unchecked Sendable {
 
     /// Causal grouped-query attention of the batch's queries over the cache, one
     /// (token, head) pair at a time, pairs dealt round-robin to the threads.
-    private func attend(layer l: Int, tokens n: Int, start p0: Int, state s: InferenceState) {
+    private func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement) {
         let c = config, hd = c.headDimension, qDim = c.headCount * hd
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
@@ -157,16 +233,16 @@ public final class Transformer: @unchecked Sendable {
             var pair = thread
             while pair < pairs {
                 let t = pair / c.headCount, h = pair % c.headCount
-                let position = p0 + t, kvOffset = (h / group) * hd
+                let target = placement.state(t), position = placement.position(t), kvOffset = (h / group) * hd
                 let q = s.q + t * qDim + h * hd
                 for j in 0...position {
-                    scores[j] = quill_dot_f32(q, s.keyRow(layer: l, position: j) + kvOffset, Int64(hd)) * scale
+                    scores[j] = quill_dot_f32(q, target.keyRow(layer: l, position: j) + kvOffset, Int64(hd)) * scale
                 }
                 VectorMath.softmax(scores, count: position + 1)
                 let out = s.attention + t * qDim + h * hd
                 out.update(repeating: 0, count: hd)
                 for j in 0...position {
-                    quill_axpy_f32(scores[j], s.valueRow(layer: l, position: j) + kvOffset, out, Int64(hd))
+                    quill_axpy_f32(scores[j], target.valueRow(layer: l, position: j) + kvOffset, out, Int64(hd))
                 }
                 pair += threads
             }
