@@ -101,8 +101,11 @@ final class EngineCLITests: XCTestCase {
     /// store; a 404 and a non-GGUF body are clear errors that leave nothing behind.
     func testPullFromURL() throws {
         let served = try temporaryDirectory()
-        let vocab = TestModels.fixtures.appendingPathComponent("tokenizer/smollm2-vocab.gguf").path
-        try FileManager.default.copyItem(atPath: vocab, toPath: served + "/tiny.gguf")
+        var builder = GGUFBuilder()
+        builder.add("general.architecture", .string("llama"))
+        builder.addPatternTensor("token_embd.weight", shape: [32, 4], type: .q8_0)
+        let tiny = Data(builder.build().bytes)
+        try tiny.write(to: URL(fileURLWithPath: served + "/tiny.gguf"))
         try "not a model".write(toFile: served + "/fake.gguf", atomically: true, encoding: .utf8)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -119,7 +122,7 @@ final class EngineCLITests: XCTestCase {
         let ok = try quill(["pull", "http://127.0.0.1:\(port)/tiny.gguf"], home: home)
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertEqual(ok.stdout.trimmingCharacters(in: .whitespacesAndNewlines), home + "/models/tiny.gguf")
-        XCTAssertEqual(FileManager.default.contents(atPath: home + "/models/tiny.gguf"), FileManager.default.contents(atPath: vocab))
+        XCTAssertEqual(FileManager.default.contents(atPath: home + "/models/tiny.gguf"), tiny)
 
         let missing = try quill(["pull", "http://127.0.0.1:\(port)/missing.gguf"], home: home)
         XCTAssertNotEqual(missing.status, 0)

@@ -4,11 +4,18 @@ import XCTest
 /// Exact agreement with llama.cpp's tokenizer on a varied corpus (English, code, numbers,
 /// whitespace runs, emoji, CJK, special-token text), for the three tokenizer families the
 /// real models use. Fixtures: `Fixtures/tokenizer/*.jsonl`, ids printed by llama.cpp; the
-/// `*-vocab.gguf` files carry each model's tokenizer metadata without its weights.
+/// tokenizers come from the real model files in the local store (pulled on first use).
 final class TokenizerTests: XCTestCase {
+    static let catalogNames = ["gemma3": "gemma3-270m", "qwen2": "qwen2.5-coder-0.5b"]
+    nonisolated(unsafe) private static var loaded: [String: Tokenizer] = [:]
+
+    /// Each model's tokenizer, built once per run (the Gemma and Qwen vocabularies are large).
     private func tokenizer(_ name: String) throws -> Tokenizer {
-        let url = TestModels.fixtures.appendingPathComponent("tokenizer/\(name)-vocab.gguf")
-        return try Tokenizer(file: try GGUFFile(path: url.path))
+        if let t = Self.loaded[name] { return t }
+        let path = name == "smollm2" ? try TestModels.smolLM2Path() : try TestModels.catalogModel(Self.catalogNames[name]!)
+        let t = try Tokenizer(file: try GGUFFile(path: path))
+        Self.loaded[name] = t
+        return t
     }
 
     /// Compares every corpus line, with special-token parsing on and off, and reports each mismatch.

