@@ -1,36 +1,15 @@
 import Foundation
+import QuillTestSupport
 import XCTest
 @testable import QuillEngine
 
 /// The engine commands of the real `quill` executable, on the real model; `pull` from a real
 /// HTTP server on loopback (Python's http.server serving a GGUF file).
 final class EngineCLITests: XCTestCase {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static var binary: URL {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return dir.appendingPathComponent("quill")
-    }
-
-    func quill(_ arguments: [String], home: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+    func quill(_ arguments: [String], home: String? = nil) throws -> ProcessResult {
         var env = ["PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": NSHomeDirectory()]
         if let home { env["QUILL_HOME"] = home }
-        p.environment = env
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try ProcessRunner.run(ProcessRunner.quillBinary, arguments, environment: env)
     }
 
     private func temporaryDirectory() throws -> String {

@@ -1,42 +1,14 @@
 import Foundation
+import QuillTestSupport
 import XCTest
 @testable import QuillLanguage
 
 /// Runs the real `quill` executable that `swift test` built next to the test bundle.
 final class CLITests: XCTestCase {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static var binary: URL {
-        // The test bundle lives in the build products folder, beside the `quill` executable.
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        if dir.lastPathComponent == "MacOS" { dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
-        for candidate in [dir, URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug").standardized] {
-            let url = candidate.appendingPathComponent("quill")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return dir.appendingPathComponent("quill")
-    }
+    typealias Result = ProcessResult
 
     func quill(_ arguments: [String], stdin: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        p.environment = ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"]
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try ProcessRunner.run(ProcessRunner.quillBinary, arguments, environment: ["NO_COLOR": "1", "PATH": "/usr/bin:/bin"], stdin: stdin)
     }
 
     func temporaryScript(_ text: String, name: String = "script.quill") throws -> String {

@@ -4,7 +4,6 @@ public enum GGUFKey {
     public static let architecture = "general.architecture"
     public static let name = "general.name"
     public static let alignment = "general.alignment"
-    public static let fileType = "general.file_type"
 
     public static let contextLength = "{arch}.context_length"
     public static let embeddingLength = "{arch}.embedding_length"
@@ -13,7 +12,6 @@ public enum GGUFKey {
     public static let headCount = "{arch}.attention.head_count"
     public static let headCountKV = "{arch}.attention.head_count_kv"
     public static let keyLength = "{arch}.attention.key_length"
-    public static let valueLength = "{arch}.attention.value_length"
     public static let rmsEpsilon = "{arch}.attention.layer_norm_rms_epsilon"
     public static let ropeFreqBase = "{arch}.rope.freq_base"
     public static let ropeDimensionCount = "{arch}.rope.dimension_count"
@@ -33,7 +31,6 @@ public enum GGUFKey {
     public static let eotID = "tokenizer.ggml.eot_token_id"
     public static let eomID = "tokenizer.ggml.eom_token_id"
     public static let unknownID = "tokenizer.ggml.unknown_token_id"
-    public static let paddingID = "tokenizer.ggml.padding_token_id"
     public static let addBOS = "tokenizer.ggml.add_bos_token"
     public static let addEOS = "tokenizer.ggml.add_eos_token"
     public static let addSpacePrefix = "tokenizer.ggml.add_space_prefix"

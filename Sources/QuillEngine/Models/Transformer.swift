@@ -11,8 +11,6 @@ public final class Transformer: @unchecked Sendable {
     public let pool: ThreadPool
     /// Tokens per forward batch; longer prompts are processed in chunks of this size.
     public let maxBatch: Int
-    /// True when every weight was dequantized to f32 at load (the exact path).
-    public let isExactF32: Bool
     let weights: TransformerWeights
     let matmul: MatMul
     let rope: Rope
@@ -29,7 +27,6 @@ public final class Transformer: @unchecked Sendable {
         self.config = config
         self.file = file
         self.maxBatch = maxBatch
-        self.isExactF32 = exactF32
         weights = try TransformerWeights(file: file, config: config, dequantizeAll: exactF32)
         pool = ThreadPool(threads: threads)
         let maxColumns = weights.matrices.map(\.columns).max() ?? config.embeddingLength

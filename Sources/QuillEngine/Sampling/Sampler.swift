@@ -58,25 +58,20 @@ public struct Sampler {
             }
             id = Int(candidates.entries[chosen].id)
         }
-        return SampledToken(id: id, logprob: Self.logprob(of: id, in: logits),
-                            alternatives: parameters.topLogprobs > 0 ? Self.alternatives(logits, count: parameters.topLogprobs) : [])
+        // One log-sum-exp over the row serves the token's log-probability and its alternatives'.
+        let normalizer = Self.logSumExp(logits)
+        let alternatives = parameters.topLogprobs > 0
+            ? TopK.indices(logits, count: parameters.topLogprobs).map { ($0, logits[$0] - normalizer) }
+            : []
+        return SampledToken(id: id, logprob: logits[id] - normalizer, alternatives: alternatives)
     }
 
-    /// log-softmax of one entry of a logit row.
-    static func logprob(of id: Int, in logits: UnsafeBufferPointer<Float>) -> Float {
+    /// ln Σ exp(logit), computed stably: log-probabilities are logits minus this.
+    static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Float {
         var maxLogit = -Float.infinity
         for v in logits where v > maxLogit { maxLogit = v }
         var sum: Double = 0
         for v in logits { sum += Double(expf(v - maxLogit)) }
-        return logits[id] - maxLogit - Float(log(sum))
-    }
-
-    static func alternatives(_ logits: UnsafeBufferPointer<Float>, count: Int) -> [(id: Int, logprob: Float)] {
-        var maxLogit = -Float.infinity
-        for v in logits where v > maxLogit { maxLogit = v }
-        var sum: Double = 0
-        for v in logits { sum += Double(expf(v - maxLogit)) }
-        let logSum = Float(log(sum))
-        return TopK.indices(logits, count: count).map { ($0, logits[$0] - maxLogit - logSum) }
+        return maxLogit + Float(log(sum))
     }
 }

@@ -34,14 +34,6 @@ public enum Dequantize {
         }
     }
 
-    /// Dequantizes a whole tensor into a new array.
-    public static func tensor(_ info: TensorInfo, in file: GGUFFile) -> [Float] {
-        [Float](unsafeUninitializedCapacity: info.elementCount) { buffer, initialized in
-            row(info.type, file.data(of: info), into: buffer.baseAddress!, count: info.elementCount)
-            initialized = info.elementCount
-        }
-    }
-
     @inline(__always)
     static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         quill_f16_to_f32(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))

@@ -10,6 +10,5 @@ public struct TensorInfo: Sendable {
 
     public var elementCount: Int { shape.reduce(1, *) }
     public var rowLength: Int { shape.first ?? 1 }
-    public var rowCount: Int { elementCount / max(rowLength, 1) }
     public var rowBytes: Int { type.byteCount(elements: rowLength) ?? 0 }
 }
