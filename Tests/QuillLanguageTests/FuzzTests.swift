@@ -42,7 +42,7 @@ final class FuzzTests: XCTestCase {
             }
             outcomes[run(input)] += 1
         }
-        XCTAssertEqual(outcomes.reduce(0, +), 100_000)
+        XCTAssertGreaterThan(outcomes[1], 0, "some inputs compile and then fail at run time")
         XCTAssertGreaterThan(outcomes[0], 0)
         XCTAssertGreaterThan(outcomes[2], 0)
     }

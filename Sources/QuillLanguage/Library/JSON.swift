@@ -250,7 +250,7 @@ enum JSON {
         }
 
         @inline(__always) func isDigit(_ k: Int) -> Bool {
-            k < bytes.count && bytes[k] >= UInt8(ascii: "0") && bytes[k] <= UInt8(ascii: "9")
+            k < bytes.count && Ascii.isDigit(bytes[k])
         }
 
         mutating func parseNumber() throws -> Value {
@@ -358,16 +358,8 @@ enum JSON {
         mutating func hex4() throws -> UInt32 {
             var code: UInt32 = 0
             for _ in 0..<4 {
-                guard i < bytes.count else { throw fail("invalid \\u escape: expected 4 hex digits") }
-                let c = bytes[i]
-                let digit: UInt8
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
-                default: throw fail("invalid \\u escape: expected 4 hex digits")
-                }
-                code = code << 4 | UInt32(digit)
+                guard i < bytes.count, Ascii.isHexDigit(bytes[i]) else { throw fail("invalid \\u escape: expected 4 hex digits") }
+                code = code << 4 | Ascii.hexValue(bytes[i])
                 i += 1
             }
             return code

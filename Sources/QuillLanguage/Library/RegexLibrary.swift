@@ -124,7 +124,7 @@ enum RegexLibrary {
         init(_ text: String) {
             self.text = text
             // ASCII without "\r" (CR LF is one character): UTF-8 offsets are character offsets.
-            simple = TextSearch.withBytes(text) { TextSearch.isASCII($0) && !$0.contains(13) }
+            simple = TextSearch.withBytes(text, StringObject.isSimpleASCII)
             lastIndex = text.startIndex
         }
 

@@ -68,33 +68,12 @@ enum TextSearch {
         String(decoding: UnsafeBufferPointer(rebasing: buf[range]), as: UTF8.self)
     }
 
-    /// Whether every byte is ASCII.
-    static func isASCII(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Eight bytes at a time: any high bit set means non-ASCII.
-        guard let base = buf.baseAddress else { return true }
-        let n = buf.count
-        var i = 0
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= n {
-            if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-            i += 8
-        }
-        while i < n {
-            if base[i] >= 0x80 { return false }
-            i += 1
-        }
-        return true
-    }
-
-    /// Whether `s` is all ASCII (then byte offsets equal character offsets, except that "\r\n" is one character).
-    static func isASCII(_ s: String) -> Bool { withBytes(s) { isASCII($0) } }
-
     /// The character index of a UTF-8 byte offset in `s`.
     static func characterIndex(_ s: String, utf8Offset: Int) -> Int {
         let end = s.utf8.index(s.utf8.startIndex, offsetBy: utf8Offset)
         let asciiNoCR = withBytes(s) { buf -> Bool in
             let prefix = UnsafeBufferPointer(rebasing: buf[0..<utf8Offset])
-            return isASCII(prefix) && !prefix.contains(13)
+            return StringObject.isSimpleASCII(prefix)
         }
         if asciiNoCR { return utf8Offset }
         return s[..<end].count

@@ -23,9 +23,7 @@ enum TimeLibrary {
                 return .int(Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000)
             },
             NativeFunction("time.clock") { _ in
-                var ts = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &ts)
-                return .float(Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)
+                .float(Double(clock_gettime_nsec_np_portable()) / 1e9)
             },
             NativeFunction("time.sleep", ["seconds"]) { args in
                 try args.vm.require(.sleep, for: "time.sleep()")

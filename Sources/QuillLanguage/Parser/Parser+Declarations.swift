@@ -19,8 +19,7 @@ extension Parser {
         }
         let name = advance()
         guard at(.leftParen) else {
-            errorFound("expected '(' after the \(what) name")
-            throw ParseAbort()
+            try abortExpected("expected '(' after the \(what) name")
         }
         let parameters = try parseParameters()
 
@@ -47,8 +46,7 @@ extension Parser {
     mutating func parseLambda() throws(ParseAbort) -> Expr {
         let keyword = advance()
         guard at(.leftParen) else {
-            errorFound("expected '(' after 'fn' in a function expression")
-            throw ParseAbort()
+            try abortExpected("expected '(' after 'fn' in a function expression")
         }
         let parameters = try parseParameters()
         let outerInPrompt = inPrompt
@@ -64,8 +62,7 @@ extension Parser {
         } else if at(.leftBrace) {
             body = try parseBlock("")
         } else {
-            errorFound("expected '=>' or '{' after the parameters of a function expression")
-            throw ParseAbort()
+            try abortExpected("expected '=>' or '{' after the parameters of a function expression")
         }
         let decl = FunctionDecl(name: nil, parameters: parameters, body: body, location: keyword.location)
         return Expr(.lambda(decl), at: keyword.location)

@@ -63,8 +63,7 @@ extension Parser {
                 if !tail.text.isEmpty { parts.append(.text(tail.text)) }
                 break
             }
-            errorFound("expected ')' to end the string interpolation")
-            throw ParseAbort()
+            try abortExpected("expected ')' to end the string interpolation")
         }
         return Expr(.interpolated(parts), at: first.location)
     }

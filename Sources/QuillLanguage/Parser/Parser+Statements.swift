@@ -79,8 +79,7 @@ extension Parser {
     /// `{ statements }`. `context` completes "expected '{' ...".
     mutating func parseBlock(_ context: String) throws(ParseAbort) -> [Stmt] {
         guard at(.leftBrace) else {
-            errorFound("expected '{' \(context)")
-            throw ParseAbort()
+            try abortExpected("expected '{' \(context)")
         }
         let open = current
         try enterNesting()
@@ -253,20 +252,17 @@ extension Parser {
         let keyword = advance()
         var names: [String] = []
         guard at(.identifier) else {
-            errorFound("expected a loop variable name after 'for'")
-            throw ParseAbort()
+            try abortExpected("expected a loop variable name after 'for'")
         }
         names.append(advance().text)
         if consume(.comma) {
             guard at(.identifier) else {
-                errorFound("expected a second loop variable name after ','")
-                throw ParseAbort()
+                try abortExpected("expected a second loop variable name after ','")
             }
             names.append(advance().text)
         }
         guard consume(.kwIn) else {
-            errorFound("expected 'in' after the loop variable")
-            throw ParseAbort()
+            try abortExpected("expected 'in' after the loop variable")
         }
         let iterable = try parseExpression()
         let body = try parseBlock("after the for-loop sequence")
@@ -279,8 +275,7 @@ extension Parser {
         let keyword = advance()
         let body = try parseBlock("after 'try'")
         guard nextNonNewlineKind() == .kwCatch else {
-            errorFound("expected 'catch' after the 'try' block")
-            throw ParseAbort()
+            try abortExpected("expected 'catch' after the 'try' block")
         }
         skipNewlines()
         advance()
@@ -307,8 +302,7 @@ extension Parser {
         let path = pathToken.text
         if consume(.kwAs) {
             guard at(.identifier) else {
-                errorFound("expected a module name after 'as'")
-                throw ParseAbort()
+                try abortExpected("expected a module name after 'as'")
             }
             return Stmt(.importModule(path: path, binding: advance().text), at: keyword.location)
         }

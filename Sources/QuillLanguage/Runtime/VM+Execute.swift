@@ -1,9 +1,9 @@
 /// The dispatch loop. Hot state (pc, registers, code, constants) lives in locals; it is written
 /// back to the frame only around calls and errors.
 ///
-/// Anything that can run other code (natives, member access on objects, imports) may grow the
-/// register stack and the frame stack, which moves them: after such a step the loop re-derives
-/// both `regs` and `frame` from the VM.
+/// The register and frame stacks are reserved once and never move, so `regs` and `frame` stay
+/// valid across anything that runs other code (natives, member access, imports): such code
+/// pushes frames above this one and pops them before returning.
 extension VM {
     /// Runs from the current top frame until the frame `entry` returns.
     func execute(entryFrame entry: Int) throws -> Value {
@@ -67,19 +67,16 @@ extension VM {
                 case .getMember:
                     frame.pointee.pc = pc
                     let v = try member(of: regs[Int(ins.b)], named: k[Int(ins.c)])
-                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                     regs[a] = v
                 case .setMember:
                     frame.pointee.pc = pc
                     try setMember(of: regs[a], named: k[Int(ins.b)], to: regs[Int(ins.c)])
-                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                 case .getIndex:
                     let container = regs[Int(ins.b)], index = regs[Int(ins.c)]
                     if case .list(let l) = container, case .int(let i) = index, i >= 0, i < l.items.count {
                         regs[a] = l.items[i]
                     } else {
                         let v = try self.index(container, index)
-                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = v
                     }
                 case .setIndex:
@@ -277,7 +274,7 @@ extension VM {
                     case .function(let callee):
                         let p = callee.proto
                         let newBase = base + a + 1
-                        if ins.c == 0 && argc == p.parameterCount && frameCount < frameCapacity
+                        if ins.c == 0 && argc == p.parameterCount && frameCount < Self.frameLimit
                             && frameCount < hot.pointee.maxCallDepth && newBase + p.registerCount < stackCapacity
                             && remainingSteps > 0 {
                             // The common call: positional arguments matching the parameters and room
@@ -310,7 +307,6 @@ extension VM {
                             let names = ins.c == 0 ? [] : proto.callSites[Int(ins.c) - 1].names
                             result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: names)
                         }
-                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = result
                     default:
                         throw QuillError.type("\(regs[a].typeName) value is not callable")
@@ -335,10 +331,8 @@ extension VM {
                         } else {
                             result = try callNative(method, receiver: regs[a], at: base + a, argc: argc, names: site.names)
                         }
-                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = result
                     case .value(let callee):
-                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                         regs[a] = callee
                         if case .function(let c) = callee {
                             try enter(c, base: base + a, argc: argc, names: site.names, exitsRun: false)
@@ -346,7 +340,6 @@ extension VM {
                         } else if case .native(let f) = callee {
                             nativeTop = base + a + 1 + argc
                             let result = try callNative(f, receiver: f.receiver, at: base + a, argc: argc, names: site.names)
-                            (regs, frame) = (stack + base, frames + (frameCount - 1))
                             regs[a] = result
                         } else {
                             throw QuillError.type("'\(site.method)' is not a function (it is \(Value.article(callee.typeName)) \(callee.typeName))")
@@ -375,7 +368,6 @@ extension VM {
 
                 case .forPrepare:
                     try forPrepare(base + a, variables: Int(ins.b))
-                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                     pc += Int(ins.c)
                 case .forNext:
                     let more: Bool
@@ -391,7 +383,6 @@ extension VM {
                         }
                     } else {
                         more = try forNext(base + a, variables: Int(ins.b))
-                        (regs, frame) = (stack + base, frames + (frameCount - 1))
                     }
                     if more {
                         pc += Int(ins.c)
@@ -426,12 +417,11 @@ extension VM {
                     frame.pointee.pc = pc
                     let path = k[Int(ins.c)].stringValue ?? ""
                     let module = try moduleLoader.load(path, from: proto.file, vm: self)
-                    (regs, frame) = (stack + base, frames + (frameCount - 1))
                     regs[a] = module
                 }
             }
         } catch {
-            // Natives may have grown the frame stack; address the frame afresh.
+            // The throwing frame is the top one: nested frames were popped on the way out.
             frames[frameCount - 1].pc = pc
             throw error
         }

@@ -2,8 +2,7 @@
 /// (for ranges: the step), `s[1]` the position (for ranges: values left), `s[2]` for ranges the
 /// next value. The loop variables follow at `s[3]` and `s[4]`.
 extension VM {
-    /// `slot` is the absolute stack index of the loop state (the stack may move while a native
-    /// iterator runs, so pointers are derived after such calls, never held across them).
+    /// `slot` is the absolute stack index of the loop state.
     func forPrepare(_ slot: Int, variables: Int) throws {
         let s = stack + slot
         switch s[0] {
@@ -16,7 +15,7 @@ extension VM {
                 s[1] = .int(r.count)
                 s[2] = .int(r.start)
             } else if let it = o.makeIterator() {
-                (stack + slot).pointee = .object(it)
+                s.pointee = .object(it)
             } else {
                 throw QuillError.type("cannot iterate over \(o.typeName)")
             }
@@ -37,7 +36,7 @@ extension VM {
         // A native iterator keeps its own position; lists and maps keep theirs in s[1].
         if case .object(let o) = s[0] {
             guard let it = o as? NativeIterator, let v = try it.next() else { return false }
-            try assign(v, to: stack + slot, variables: variables)
+            try assign(v, to: s, variables: variables)
             return true
         }
         guard case .int(var i) = s[1] else { return false }

@@ -69,12 +69,11 @@ public final class VM {
     struct HotState {
         /// The register stack and the call stack, in raw memory reserved once (they never move)
         /// so the loop pays no bounds checks.
-        var stack: UnsafeMutablePointer<Value>
+        let stack: UnsafeMutablePointer<Value>
         /// How many registers are initialized; more are initialized as calls need them.
         var stackCapacity: Int
-        var frames: UnsafeMutablePointer<CallFrame>
+        let frames: UnsafeMutablePointer<CallFrame>
         var frameCount = 0
-        var frameCapacity: Int
         var handlers: [Handler] = []
         /// Open upvalues sorted by stack index, innermost last.
         var openUpvalues: [Upvalue] = []
@@ -97,7 +96,6 @@ public final class VM {
 
     var stack: UnsafeMutablePointer<Value> {
         @inline(__always) get { hot.pointee.stack }
-        @inline(__always) set { hot.pointee.stack = newValue }
     }
     var stackCapacity: Int {
         @inline(__always) get { hot.pointee.stackCapacity }
@@ -105,15 +103,10 @@ public final class VM {
     }
     var frames: UnsafeMutablePointer<CallFrame> {
         @inline(__always) get { hot.pointee.frames }
-        @inline(__always) set { hot.pointee.frames = newValue }
     }
     var frameCount: Int {
         @inline(__always) get { hot.pointee.frameCount }
         @inline(__always) set { hot.pointee.frameCount = newValue }
-    }
-    var frameCapacity: Int {
-        @inline(__always) get { hot.pointee.frameCapacity }
-        @inline(__always) set { hot.pointee.frameCapacity = newValue }
     }
     var handlers: [Handler] {
         @inline(__always) get { hot.pointee.handlers }
@@ -151,8 +144,7 @@ public final class VM {
         stack.initialize(repeating: .nil, count: 1024)
         hot = .allocate(capacity: 1)
         hot.initialize(to: HotState(stack: stack, stackCapacity: 1024,
-                                    frames: Self.reserve(CallFrame.self, count: Self.frameLimit),
-                                    frameCapacity: Self.frameLimit))
+                                    frames: Self.reserve(CallFrame.self, count: Self.frameLimit)))
     }
 
     deinit {
