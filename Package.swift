@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Quill", targets: ["Quill"]),
         .library(name: "QuillLanguage", targets: ["QuillLanguage"]),
         .library(name: "QuillEngine", targets: ["QuillEngine"]),
+        .library(name: "QuillLLM", targets: ["QuillLLM"]),
         .executable(name: "quill", targets: ["quill"]),
     ],
     dependencies: [
@@ -21,8 +22,11 @@ let package = Package(
         .target(name: "CQuillKernels"),
         // The CPU transformer core: GGUF, tensor formats, kernels, tokenizers, models, sampling.
         .target(name: "QuillEngine", dependencies: ["CQuillKernels"]),
-        // The embedding façade.
-        .target(name: "Quill", dependencies: ["QuillLanguage", "QuillEngine", "ZIPFoundation"]),
+        // Provider-neutral LLM layer: the LanguageModel protocol, the local model over the
+        // engine, structured output, the response cache. Usable without the language.
+        .target(name: "QuillLLM", dependencies: ["QuillEngine"]),
+        // The embedding façade: the language wired to the LLM layer.
+        .target(name: "Quill", dependencies: ["QuillLanguage", "QuillLLM", "QuillEngine", "ZIPFoundation"]),
         .executableTarget(
             name: "quill",
             dependencies: ["Quill", "QuillEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -33,6 +37,7 @@ let package = Package(
         // Helpers shared by the test targets (running the built `quill`).
         .target(name: "QuillTestSupport", path: "Tests/QuillTestSupport"),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill", "QuillTestSupport"]),
+        .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

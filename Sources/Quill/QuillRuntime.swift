@@ -1,4 +1,5 @@
 @_exported import QuillLanguage
+@_exported import QuillLLM
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -22,15 +23,29 @@ public final class QuillRuntime {
         public var modulePaths: [String]? = nil
         /// Stop scripts after this many loop iterations and calls (nil: no limit).
         public var stepLimit: Int? = nil
+        /// Opens `model(spec)`'s models (local store, pulling on first use).
+        public var models = ModelFactory()
+        /// Where `cache: true` responses are kept (default `$QUILL_HOME/cache/responses`).
+        public var responseCache = ResponseCache()
         public init() {}
     }
 
     public let vm: VM
+    /// Model calls print their text as it is generated unless told `stream: false` (the REPL).
+    public var streamsModelOutput: Bool {
+        get { streaming.value }
+        set { streaming.value = newValue }
+    }
+    /// Shared with the built-ins, which may outlive this object (they live in the VM).
+    private let streaming = Locked(false)
 
     public init(configuration: Configuration = Configuration()) {
         vm = VM(moduleLoader: ModuleLoader(searchPaths: configuration.modulePaths))
         vm.scriptArguments = configuration.arguments
         vm.instructionLimit = configuration.stepLimit
+        let streaming = self.streaming
+        LLMLibrary.install(into: vm, factory: configuration.models, cache: configuration.responseCache,
+                           streamsByDefault: { streaming.value })
     }
 
     /// Where `print` writes.

@@ -11,7 +11,9 @@ import Darwin
 /// value of an expression is printed.
 struct BasicREPL {
     func run() -> Int32 {
-        let vm = QuillRuntime().vm
+        let runtime = QuillRuntime()
+        runtime.streamsModelOutput = true
+        let vm = runtime.vm
         let module = Module(name: "<repl>", file: nil)
         print("\(QuillVersion.string) — type Quill code; Ctrl-D exits.")
         var lineNumber = 0

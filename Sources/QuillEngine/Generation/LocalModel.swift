@@ -41,57 +41,32 @@ public final class LocalModel: @unchecked Sendable {
         try generate(tokens: tokenizer.encode(prompt, addSpecial: true, parseSpecial: options.parseSpecial), options: options, onPiece: onPiece)
     }
 
-    /// Continues a token sequence. `onPiece` sees each piece of text as it completes and may
-    /// return false to stop.
+    /// Serves this model's generations; concurrent requests are decoded together.
+    public var scheduler: GenerationScheduler {
+        schedulerLock.withLock {
+            if let s = _scheduler { return s }
+            let s = GenerationScheduler(model: self)
+            _scheduler = s
+            return s
+        }
+    }
+    private var _scheduler: GenerationScheduler?
+    private let schedulerLock = NSLock()
+
+    /// Continues a token sequence. `onPiece` sees each piece of text as it completes (on the
+    /// calling thread) and may return false to stop. Safe to call from several threads at
+    /// once: the calls are decoded together by `scheduler`.
     public func generate(tokens prompt: [Int], options: GenerationOptions,
                          onPiece: (GeneratedPiece) -> Bool) throws -> GenerationResult {
-        guard !prompt.isEmpty else { throw ModelError("the prompt is empty: nothing to continue") }
-        let maxTokens = max(0, options.maxTokens)
-        let state = transformer.makeState(contextLength: min(transformer.config.contextLength,
-                                                             options.contextLength ?? prompt.count + maxTokens))
-        guard prompt.count < state.contextLength else {
-            throw ModelError("the prompt has \(prompt.count) tokens; the context holds \(state.contextLength)")
-        }
-        var sampler = Sampler(parameters: options.sampling, vocabularySize: transformer.config.vocabularySize)
-        var decoder = TokenStreamDecoder(tokenizer: tokenizer)
-        var stops = StopStringMatcher(options.stop)
-        var history = prompt
-        var generated: [SampledToken] = []
-        var text = ""
-        var finish = GenerationResult.FinishReason.length
-
-        let t0 = MonotonicClock.now()
-        try transformer.evaluate(prompt, state: state)
-        let t1 = MonotonicClock.now()
-        generation: while generated.count < maxTokens {
-            let token = sampler.sample(state.lastLogits, history: history[...])
-            if tokenizer.vocabulary.endOfGeneration.contains(token.id) {
-                finish = .endOfSequence
-                break
-            }
-            generated.append(token)
-            history.append(token.id)
-            let (emit, stopped) = stops.feed(decoder.append(token.id))
-            text += emit
-            if !emit.isEmpty || stopped, !onPiece(GeneratedPiece(text: emit, token: token)) {
-                finish = .cancelled
-                break
-            }
-            if stopped { finish = .stopString; break }
-            if generated.count == maxTokens { break }
-            guard state.position < state.contextLength else { finish = .contextFull; break generation }
-            try transformer.evaluate([token.id], state: state)
-        }
-        if finish != .stopString {
-            let rest = stops.flush() + decoder.flush()
-            if !rest.isEmpty {
-                text += rest
-                _ = onPiece(GeneratedPiece(text: rest, token: nil))
+        let channel = BlockingQueue<GenerationEvent>()
+        let ticket = try scheduler.submit(tokens: prompt, options: options) { channel.push($0) }
+        while true {
+            switch channel.pop() {
+            case .piece(let piece): if !onPiece(piece) { ticket.cancel() }
+            case .finished(let result): return result
+            case .failed(let error): throw error
             }
         }
-        let t2 = MonotonicClock.now()
-        return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, finishReason: finish,
-                                promptSeconds: t1 - t0, generationSeconds: t2 - t1, cacheBytes: state.cacheBytes)
     }
 }
 
@@ -105,6 +80,8 @@ public struct GenerationOptions: Sendable {
     public var contextLength: Int? = nil
     /// For plain prompts: turn special-token text into special tokens.
     public var parseSpecial = true
+    /// Output grammar: every token must keep the text a valid prefix (structured output).
+    public var grammar: Grammar? = nil
     public init() {}
 }
 

@@ -103,54 +103,74 @@ public final class Transformer: @unchecked Sendable {
     /// read once for all of them, which is what makes serving several requests at once faster
     /// than serving them in turn. Each sequence's logits land in its own state.
     public func evaluate(batch: [(token: Int, state: InferenceState)]) throws {
-        guard !batch.isEmpty else { return }
+        try evaluate(segments: batch.map { ([$0.token], $0.state) })
+    }
+
+    /// Runs runs of tokens of several sequences in one forward pass: a new request's prompt
+    /// (or a chunk of it) next to the next token of requests already decoding. Each segment's
+    /// tokens take the next positions of its sequence; the logits of each segment's last token
+    /// land in its state. Passes are cut at `maxBatch` tokens.
+    public func evaluate(segments: [(tokens: [Int], state: InferenceState)]) throws {
         var seen = Set<ObjectIdentifier>()
-        for (token, state) in batch {
-            guard token >= 0, token < config.vocabularySize else {
-                throw ModelError("token id \(token) is out of range (vocabulary size \(config.vocabularySize))")
+        var tokens: [Int] = [], states: [InferenceState] = [], positions: [Int] = [], wantsLogits: [Bool] = []
+        for (run, state) in segments where !run.isEmpty {
+            if let bad = run.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
+                throw ModelError("token id \(bad) is out of range (vocabulary size \(config.vocabularySize))")
             }
-            guard state.position < state.contextLength else {
-                throw ModelError("context is full: a sequence already holds its \(state.contextLength) tokens")
+            guard state.position + run.count <= state.contextLength else {
+                throw ModelError("context is full: \(state.position) + \(run.count) tokens exceed the context length \(state.contextLength)")
             }
             guard seen.insert(ObjectIdentifier(state)).inserted else {
-                throw ModelError("a batch holds at most one token per sequence")
+                throw ModelError("a batch holds at most one run of tokens per sequence")
+            }
+            for (i, token) in run.enumerated() {
+                tokens.append(token)
+                states.append(state)
+                positions.append(state.position + i)
+                wantsLogits.append(i == run.count - 1)
             }
         }
-        let longest = batch.map(\.state.contextLength).max()!
+        guard !tokens.isEmpty else { return }
+        let longest = states.map(\.contextLength).max()!
         if batchScratch.map({ $0.contextLength < longest }) ?? true {
             batchScratch = InferenceState(config: config, contextLength: longest, maxBatch: maxBatch, threads: pool.threadCount)
         }
         var start = 0
-        while start < batch.count {
-            let chunk = batch[start..<min(batch.count, start + maxBatch)]
-            let placement = Placement(states: chunk.map(\.state))
-            chunk.map(\.token).withUnsafeBufferPointer { tokens in
-                forward(tokens, scratch: batchScratch!, placement: placement, allLogits: batchLogits, isLast: true)
+        while start < tokens.count {
+            let end = min(tokens.count, start + maxBatch)
+            let placement = Placement(states: Array(states[start..<end]), positions: Array(positions[start..<end]),
+                                      wantsLogits: Array(wantsLogits[start..<end]))
+            tokens[start..<end].withContiguousStorageIfAvailable { chunk in
+                forward(chunk, scratch: batchScratch!, placement: placement, allLogits: batchLogits, isLast: true)
             }
-            start += chunk.count
+            start = end
         }
     }
 
     /// Where each token of a forward pass belongs: consecutive positions of one sequence
-    /// (a prompt), or the next position of each of several sequences (batched decoding).
+    /// (a prompt), or any mix of runs of several sequences (batched serving).
     struct Placement {
         let sequence: InferenceState?
         let start: Int
         let states: [InferenceState]
         let positions: [Int]
+        /// Per token (batched serving): whether its logits are wanted (the last of its run).
+        let wantsLogits: [Bool]
 
         init(sequence: InferenceState) {
             self.sequence = sequence
             start = sequence.position
             states = []
             positions = []
+            wantsLogits = []
         }
 
-        init(states: [InferenceState]) {
+        init(states: [InferenceState], positions: [Int], wantsLogits: [Bool]) {
             sequence = nil
             start = 0
             self.states = states
-            positions = states.map(\.position)
+            self.positions = positions
+            self.wantsLogits = wantsLogits
         }
 
         @inline(__always) func state(_ t: Int) -> InferenceState { sequence ?? states[t] }
@@ -202,12 +222,16 @@ public final class Transformer: @unchecked Sendable {
                 matmul.multiply(weights.output, s.xb, tokens: 1, into: sequence.logits)
             }
         } else if let allLogits {
-            normalize(s.x, weights.outputNorm, into: s.xb, tokens: n)
-            matmul.multiply(weights.output, s.xb, tokens: n, into: allLogits)
-            for t in 0..<n {
-                placement.states[t].logits.update(from: allLogits + t * v, count: v)
-                placement.states[t].position += 1
+            // Only the last token of each run needs logits: gather those rows, then one product.
+            let wanted = (0..<n).filter { placement.wantsLogits[$0] }
+            for (row, t) in wanted.enumerated() {
+                VectorMath.rmsNorm(s.x + t * d, weight: weights.outputNorm, epsilon: c.rmsEpsilon, into: s.xb + row * d, count: d)
             }
+            if !wanted.isEmpty { matmul.multiply(weights.output, s.xb, tokens: wanted.count, into: allLogits) }
+            for (row, t) in wanted.enumerated() {
+                placement.states[t].logits.update(from: allLogits + row * v, count: v)
+            }
+            for t in 0..<n { placement.states[t].position += 1 }
         }
     }
 

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import QuillEngine
+import QuillLanguage
+import QuillLLM
+
+/// Runs one request for a script: on a Swift task, while the calling Quill thread waits
+/// without the interpreter lock (so other `batch` tasks run and their requests batch with
+/// this one), taking the lock back to print streamed text or call `on_token`.
+enum ModelCall {
+    private enum Event {
+        case delta(String)
+        case done(Result<LLMResponse, Error>)
+    }
+
+    static func run(_ request: LLMRequest, client: LLMClient, vm: VM, options: CallOptions) throws -> LLMResponse {
+        let events = BlockingQueue<Event>()
+        let wantsDeltas = options.onToken != nil || options.stream == true
+        let task = Task.detached {
+            do {
+                let response = try await client.complete(request, onDelta: wantsDeltas ? { events.push(.delta($0)) } : nil)
+                events.push(.done(.success(response)))
+            } catch {
+                events.push(.done(.failure(error)))
+            }
+        }
+        var streamed = ""
+        while true {
+            switch vm.waiting({ events.pop() }) {
+            case .delta(let text):
+                streamed += text
+                if options.stream == true {
+                    vm.output(text)
+                    fflush(stdout)  // show each piece now, not at the end of the line
+                }
+                if let callback = options.onToken {
+                    let keepGoing: Value
+                    do {
+                        keepGoing = try vm.call(callback, .str(text))
+                    } catch {
+                        task.cancel()
+                        throw error
+                    }
+                    if case .bool(false) = keepGoing {
+                        task.cancel()
+                        return stopped(request, client: client, text: streamed)
+                    }
+                }
+            case .done(.success(let response)):
+                if options.stream == true, !response.text.isEmpty, !response.text.hasSuffix("\n") { vm.output("\n") }
+                return response
+            case .done(.failure(let error)):
+                throw scriptError(error)
+            }
+        }
+    }
+
+    /// The response when `on_token` returned false: the text so far.
+    private static func stopped(_ request: LLMRequest, client: LLMClient, text: String) -> LLMResponse {
+        let model = client.model
+        let input = (try? model.countTokens(request.input)) ?? 0
+        let output = (try? model.tokenize(text).count) ?? 0
+        return LLMResponse(model: model.name, text: text, finishReason: "cancelled",
+                           usage: LLMUsage(inputTokens: input, outputTokens: output), latency: 0,
+                           timeToFirstToken: nil, templateHash: request.templateHash)
+    }
+
+    /// LLM-layer errors as Quill errors a script can catch (`e.kind == "ModelError"`).
+    static func scriptError(_ error: Error) -> Error {
+        switch error {
+        case let e as LLMError:
+            switch e {
+            case .invalidParameter, .invalidConstraint, .invalidSpec:
+                return QuillError("ValueError", e.description)
+            case .invalidOutput:
+                return QuillError("OutputError", e.description)
+            default:
+                return QuillError("ModelError", e.description)
+            }
+        case let e as ModelError:
+            return QuillError("ModelError", e.message)
+        default:
+            return error
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import QuillEngine
+import QuillLLM
+
+/// Opens the model a spec names. Local models are found in the store (pulled on first use,
+/// with progress on stderr) and shared process-wide, so every `model("local")` in a script —
+/// and in all of a batch's tasks — uses one set of weights and one scheduler.
+public final class ModelFactory: @unchecked Sendable {
+    public let store: ModelStore
+    /// Where pull progress goes.
+    public var report: @Sendable (String) -> Void
+
+    public init(store: ModelStore = ModelStore(), report: @escaping @Sendable (String) -> Void = ModelFactory.toStandardError) {
+        self.store = store
+        self.report = report
+    }
+
+    /// Writes pull progress to standard error.
+    public static let toStandardError: @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+
+    public func open(_ spec: String) throws -> any LanguageModel {
+        switch try ModelSpec.parse(spec) {
+        case .local(let reference):
+            let name = reference ?? ModelCatalog.defaultModelName
+            let path: String
+            do {
+                if let local = store.localPath(for: name) {
+                    path = local
+                } else if case .file(let file) = store.classify(name) {
+                    throw LLMError.unavailable(model: spec, message: "no model file at '\(file)' (and no model by that name in \(store.modelsDirectory)); catalog models: \(ModelCatalog.models.map(\.name).joined(separator: ", "))")
+                } else {
+                    report("quill: model '\(name)' is not downloaded yet; pulling it now (once)\n")
+                    path = try ModelPuller(store: store, report: report).pull(name)
+                }
+            } catch let error as LLMError {
+                throw error
+            } catch {
+                throw LLMError.unavailable(model: spec, message: "\(error)")
+            }
+            return try LocalLanguageModel.shared(name: reference.map { "local:\($0)" } ?? "local", path: path)
+        case .hosted(let provider, _, _):
+            throw LLMError.providerNotAvailable(provider: provider.rawValue, spec: spec)
+        }
+    }
+}
