@@ -27,39 +27,47 @@ enum GenMany {
             throw QuillError.argument("gen_many() does not stream: use batch(prompts, fn(p) => m.gen(p, on_token: ...))")
         }
         options.stream = false
-        var requests: [LLMRequest] = []
+        // A prompt that is not one fails in its own slot, like a failed generation.
+        var requests: [LLMRequest?] = []
+        var results = [Value](repeating: .nil, count: prompts.count)
         for (i, prompt) in prompts.enumerated() {
-            let input = try ModelInput(prompt, function: "gen_many", argument: "prompts[\(i)]", raw: options.raw ?? false)
-            requests.append(LLMRequest(input: input.input, parameters: options.parameters, constraint: options.constraint,
-                                       templateHash: input.templateHash, useCache: options.cache ?? false))
+            do {
+                let input = try ModelInput(prompt, function: "gen_many", argument: "prompts[\(i)]", raw: options.raw ?? false)
+                requests.append(LLMRequest(input: input.input, parameters: options.parameters, constraint: options.constraint,
+                                           templateHash: input.templateHash, useCache: options.cache ?? false))
+            } catch {
+                if failFast { throw error }
+                requests.append(nil)
+                results[i] = .error(errorObject(error))
+            }
         }
         let client = model.client, all = requests
+        let runnable = all.indices.filter { all[$0] != nil }
         let events = BlockingQueue<Event>()
         let stop = Locked(false)
         let work = Task.detached {
             await withTaskGroup(of: Void.self) { group in
                 var next = 0
                 func start() {
-                    let i = next
+                    let i = runnable[next]
                     next += 1
                     group.addTask {
                         if stop.value { events.push(.finished(i, .failure(CancellationError()))); return }
-                        do { events.push(.finished(i, .success(try await client.complete(all[i])))) } catch { events.push(.finished(i, .failure(error))) }
+                        do { events.push(.finished(i, .success(try await client.complete(all[i]!)))) } catch { events.push(.finished(i, .failure(error))) }
                     }
                 }
-                while next < min(concurrency, all.count) { start() }
-                for await _ in group where next < all.count { start() }
+                while next < runnable.count, next < concurrency { start() }
+                for await _ in group where next < runnable.count { start() }
             }
             events.push(.allDone)
         }
-        var results = [Value](repeating: .nil, count: requests.count)
         var firstFailure: Error?
-        let progress = ProgressLine(total: requests.count, enabled: requests.count > 1 && isatty(2) == 1)
-        var done = 0
+        let progress = ProgressLine(total: all.count, enabled: all.count > 1 && isatty(2) == 1)
+        var done = all.count - runnable.count
         while true {
             switch args.vm.waiting({ events.pop() }) {
             case .finished(let i, .success(let response)):
-                let result = ScriptResponse(response: response, constraint: requests[i].constraint)
+                let result = ScriptResponse(response: response, constraint: all[i]!.constraint)
                 if let value = result.value, case .jsonSchema? = result.constraint {
                     results[i] = JSONBridge.value(value)
                 } else {
