@@ -149,10 +149,10 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
     static func grammar(for constraint: OutputConstraint) throws -> Grammar {
         do {
             switch constraint {
-            case .jsonSchema(let schema): return try grammars.grammar(for: "schema:" + schema.serialized) { try Grammar.jsonSchema(schema) }
-            case .regex(let pattern): return try grammars.grammar(for: "regex:" + pattern) { try Grammar.regex(pattern) }
-            case .choices(let options): return try grammars.grammar(for: "choices:" + JSONValue.array(options.map { .string($0) }).serialized) { try Grammar.choices(options) }
-            case .grammar(let text): return try grammars.grammar(for: "gbnf:" + text) { try Grammar(gbnf: text) }
+            case .jsonSchema(let schema): return try grammars.jsonSchema(schema)
+            case .regex(let pattern): return try grammars.regex(pattern)
+            case .choices(let options): return try grammars.choices(options)
+            case .grammar(let text): return try grammars.gbnf(text)
             }
         } catch let error as LLMError {
             throw error

@@ -149,7 +149,7 @@ public final class GenerationScheduler: @unchecked Sendable {
         var constraint: TokenConstraint?
         if let grammar = job.options.grammar {
             if trie == nil { trie = TokenTrie(tokenizer: model.tokenizer) }
-            constraint = TokenConstraint(grammar: grammar, trie: trie!, tokenizer: model.tokenizer)
+            constraint = TokenConstraint(grammar: grammar, trie: trie!)
         }
         job.state = state
         job.decoder = SequenceDecoder(prompt: job.prompt, options: job.options, tokenizer: model.tokenizer,

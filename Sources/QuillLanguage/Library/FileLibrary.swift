@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The global file and console functions: `read_file`, `write_file`, `read_lines`, `exists`, `input`.
+/// The global file and console functions: `read_file`, `write_file`, `read_lines`, `list_dir`, `exists`, `input`.
 ///
 /// Files are UTF-8 text. Paths are relative to the process's working directory. Failures are
 /// IOErrors that name the function, the path and the system's reason:
@@ -32,6 +32,21 @@ enum FileLibrary {
                 let path = try args.string(0), text = try args.string(1)
                 try FileIO.writeText(path, text, append: try args.bool(2, default: false), function: "write_file")
                 return .nil
+            },
+            // The names in a directory (not "." or ".."), sorted, without the directory part.
+            NativeFunction("list_dir", ["path"]) { args in
+                try args.vm.require(.readFiles, for: "list_dir()")
+                let path = try args.string(0)
+                guard let dir = opendir(path) else {
+                    throw QuillError.io("list_dir(): cannot open '\(path)': \(String(cString: strerror(errno)))")
+                }
+                defer { closedir(dir) }
+                var names: [String] = []
+                while let entry = readdir(dir) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    if name != ".", name != ".." { names.append(name) }
+                }
+                return .list(ListObject(names.sorted().map { .str($0) }))
             },
             // Whether a file or directory exists at the path.
             NativeFunction("exists", ["path"]) { args in
