@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Every global built-in: functions, the `args` list and the `json`, `math`, `time`, `regex`
-/// and `random` namespaces.
+/// Every global built-in: functions (`batch` lives in BatchLibrary.swift), the `args` list and
+/// the `json`, `math`, `time`, `regex` and `random` namespaces.
 ///
 /// Binding conventions the VM follows: named arguments bind to the declared parameter names
 /// (`sorted(xs, key: f)`), and optional parameters read as nil when omitted, so passing nil
@@ -18,7 +18,7 @@ public enum CoreLibrary {
     /// Each call makes fresh namespaces, so per-VM state (the regex cache) is not shared.
     public static func globals(vm: VM) -> [String: Value] {
         var g: [String: Value] = [:]
-        for f in functions + FileLibrary.functions { g[f.name] = .native(f) }
+        for f in functions + FileLibrary.functions + BatchLibrary.functions { g[f.name] = .native(f) }
         g["args"] = .list(ListObject(vm.scriptArguments.map { .str($0) }))
         g["json"] = .object(JSON.namespace())
         g["math"] = .object(MathLibrary.namespace())

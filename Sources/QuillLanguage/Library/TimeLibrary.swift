@@ -10,7 +10,8 @@ import Darwin
 /// - `time.ms()`: milliseconds since the Unix epoch as an int.
 /// - `time.clock()`: seconds from a monotonic clock as a float; only differences are meaningful
 ///   (use it to time code: `let t = time.clock(); ...; print(time.clock() - t)`).
-/// - `time.sleep(seconds)`: pauses; seconds may be fractional.
+/// - `time.sleep(seconds)`: pauses; seconds may be fractional. Inside `batch`, other tasks run
+///   meanwhile.
 /// - `time.format(timestamp, format)`: formats a Unix time in UTC with C `strftime` codes;
 ///   the default format is ISO 8601, `"%Y-%m-%dT%H:%M:%SZ"`. Fractions of a second are dropped.
 enum TimeLibrary {
@@ -32,10 +33,8 @@ enum TimeLibrary {
                     throw QuillError.value("time.sleep(): seconds must be a finite number ≥ 0, got \(args[0].repr)")
                 }
                 guard seconds < 1e9 else { throw QuillError.value("time.sleep(): \(args[0].repr) seconds is too long") }
-                var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-                var remaining = timespec()
-                // Resume after signals until the full time has passed.
-                while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+                // Other tasks of a `batch` run while this one sleeps.
+                args.vm.waiting { TimeLibrary.pause(seconds) }
                 return .nil
             },
             NativeFunction("time.format", ["timestamp", "format"], required: 1) { args in
@@ -44,6 +43,13 @@ enum TimeLibrary {
                 return .str(try self.format(t, format))
             },
         ])
+    }
+
+    /// Sleeps the calling thread, resuming after signals until the full time has passed.
+    static func pause(_ seconds: Double) {
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 
     /// Seconds since the epoch, from the real-time clock.

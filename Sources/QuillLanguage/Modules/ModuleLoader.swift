@@ -17,7 +17,12 @@ public final class ModuleLoader {
     /// Reads a file for import; replaceable by hosts that restrict file access.
     public var readFile: (String) throws -> String = { path in try FileIO.readText(path) }
     private var cache: [String: Value] = [:]
-    private var loading: [String] = []
+    /// Modules whose top-level code is running, oldest first, with the VM running each. Tasks of
+    /// a `batch` share the loader, and one may start an import while another waits in the
+    /// middle of its own, so entries are matched by VM rather than popped as a stack.
+    private var loading: [(key: String, vm: ObjectIdentifier)] = []
+    /// The module each VM is waiting for while another task runs its top-level code.
+    private var waitingFor: [ObjectIdentifier: String] = [:]
 
     public init(searchPaths: [String]? = nil, standardLibrary: [String: String] = EmbeddedStdlib.modules) {
         if let searchPaths {
@@ -34,12 +39,32 @@ public final class ModuleLoader {
     func load(_ path: String, from importer: SourceFile, vm: VM) throws -> Value {
         let (key, source) = try locate(path, from: importer, vm: vm)
         if let cached = cache[key] { return cached }
-        if let i = loading.firstIndex(of: key) {
-            let chain = (loading[i...] + [key]).map(Self.displayName).joined(separator: " -> ")
+        // The imports in progress on this VM's behalf: its own, and those of the VMs whose
+        // `batch` it runs in (they wait for it, so importing one of theirs is a cycle too).
+        let lineage = Set(vm.ancestors + [ObjectIdentifier(vm)])
+        let chainSoFar = loading.filter { lineage.contains($0.vm) }.map(\.key)
+        if let i = chainSoFar.firstIndex(of: key) {
+            let chain = (chainSoFar[i...] + [key]).map(Self.displayName).joined(separator: " -> ")
             throw QuillError("ImportError", "import cycle: \(chain)", hint: "move the shared code into a third module")
         }
-        loading.append(key)
-        defer { loading.removeLast() }
+        // Another task is running this module's top-level code and waits in it: wait for it to
+        // finish, then share its module (or load it here if it failed) — unless that task is
+        // itself waiting, through other imports, for a module this VM is loading.
+        let me = ObjectIdentifier(vm)
+        while loading.contains(where: { $0.key == key }) {
+            if waitsForItself(key, lineage: lineage) {
+                throw QuillError("ImportError", "import cycle: '\(Self.displayName(key))' is being loaded by another task that waits for this one",
+                                 hint: "move the shared code into a third module")
+            }
+            waitingFor[me] = key
+            defer { waitingFor[me] = nil }
+            vm.waiting { usleep(1000) }
+        }
+        if let cached = cache[key] { return cached }
+        loading.append((key, me))
+        defer {
+            if let i = loading.lastIndex(where: { $0.key == key && $0.vm == me }) { loading.remove(at: i) }
+        }
         let file = SourceFile(name: key.hasPrefix("std:") ? "<stdlib>/\(key.dropFirst(4)).quill" : key, text: source)
         let module = Module(name: Self.displayName(key), file: file)
         let proto: FunctionProto
@@ -52,6 +77,19 @@ public final class ModuleLoader {
         let value = Value.object(ModuleObject(module))
         cache[key] = value
         return value
+    }
+
+    /// Whether the task loading `key` waits, directly or through other tasks' imports, for a
+    /// module that one of `lineage` is loading: then waiting for it would never end.
+    private func waitsForItself(_ key: String, lineage: Set<ObjectIdentifier>) -> Bool {
+        var next: String? = key
+        var seen: Set<ObjectIdentifier> = []
+        while let k = next, let holder = loading.last(where: { $0.key == k })?.vm {
+            if lineage.contains(holder) { return true }
+            guard seen.insert(holder).inserted else { return false }
+            next = waitingFor[holder]
+        }
+        return false
     }
 
     /// The cache key (absolute path or `std:name`) and source text of an import.

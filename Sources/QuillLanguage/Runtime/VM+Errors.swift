@@ -26,7 +26,8 @@ extension VM {
         }
     }
 
-    /// The active frames, innermost first, each at the instruction it is executing.
+    /// The active frames, innermost first, each at the instruction it is executing; in a task VM
+    /// followed by those of the `batch` call that runs the task.
     func currentTrace() -> [TraceEntry] {
         var entries: [TraceEntry] = []
         var i = frameCount - 1
@@ -38,6 +39,6 @@ extension VM {
             entries.append(TraceEntry(function: proto.name, file: proto.file, location: loc))
             i -= 1
         }
-        return entries
+        return entries + outerTrace
     }
 }

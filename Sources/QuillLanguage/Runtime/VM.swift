@@ -29,7 +29,9 @@ struct Handler {
 /// The Quill virtual machine: a register machine that runs compiled functions.
 ///
 /// A VM is single-threaded: use each instance from one thread at a time. Separate VMs share
-/// nothing mutable and may run on different threads.
+/// nothing mutable and may run on different threads. The one exception is `batch`, which runs
+/// task VMs on worker threads that share this VM's objects under one interpreter lock (see
+/// `VM+Tasks.swift`); natives that block call `waiting` to let the other tasks run meanwhile.
 public final class VM {
     /// Where `print` writes. Defaults to standard output.
     public var output: (String) -> Void = { s in
@@ -62,6 +64,23 @@ public final class VM {
     @exclusivity(unchecked) var runDepth = 0
     @exclusivity(unchecked) var builtinTable: [String: Value]?
     let maxRunDepth = 180
+
+    /// Set while this VM takes part in a `batch` (as its caller or as one of its tasks): the lock
+    /// its family's threads share. Nil otherwise, and then `waiting` just runs its body.
+    @exclusivity(unchecked) var interpreterLock: InterpreterLock?
+    /// For a task VM: the stack trace of the `batch` call that started it, appended to the traces
+    /// of its errors so they read like those of a sequential call.
+    @exclusivity(unchecked) var outerTrace: [TraceEntry] = []
+    /// For a task VM: the VMs whose `batch` calls it runs in, outermost first (they are
+    /// suspended until it finishes). Empty for a root VM.
+    @exclusivity(unchecked) var ancestors: [ObjectIdentifier] = []
+    /// For a task VM: called under the lock when the task is about to wait, so its `batch` can
+    /// start another worker to run meanwhile.
+    @exclusivity(unchecked) var willWait: (() -> Void)?
+    /// How many `batch` calls enclose this VM's code (0 for a root VM).
+    var batchDepth: Int { ancestors.count }
+    /// Where `batch` draws its progress line; nil means standard error (tests capture it here).
+    @exclusivity(unchecked) var progressOutput: ((String) -> Void)?
 
     /// The state the dispatch loop touches on every call and return. It lives behind a raw
     /// pointer rather than in stored properties because Swift checks exclusive access to a

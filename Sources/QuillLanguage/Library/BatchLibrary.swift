@@ -1,0 +1,61 @@
+/// The `batch` built-in: `batch(items, fn, concurrency: 4, fail_fast: false, progress: nil)` runs
+/// `fn` over the items with up to `concurrency` calls in progress at once and returns their
+/// results in input order.
+///
+/// - `fn(item)`, or `fn(item, index)` when its second parameter has no default.
+/// - A failing item leaves its error value (what `catch e` would bind) in its slot; the others
+///   are unaffected. With `fail_fast: true`, the first failure stops new items from starting,
+///   and once the running ones are done it is raised again, with its own location and trace.
+/// - `exit()` in an item, or running out of steps, ends the batch with that error either way.
+/// - `progress`: nil draws a progress line on standard error when it is a terminal; true always,
+///   false never. Output from `print` is unaffected.
+///
+/// The calls run on worker threads but only one runs Quill code at a time: a switch happens only
+/// while a call waits (`time.sleep`, a model request; see `VM.waiting`), so the code between two
+/// waits is atomic and may change shared lists and maps freely. See `VM+Tasks.swift`.
+enum BatchLibrary {
+    /// More threads than this would only queue for the interpreter lock.
+    static let maxConcurrency = 256
+    /// Batches inside batches (each level has its own threads) nest at most this deep.
+    static let maxNesting = 8
+
+    static var functions: [NativeFunction] {
+        [
+            NativeFunction("batch", ["items", "fn", "concurrency", "fail_fast", "progress"], required: 2) { args in
+                try batch(args)
+            },
+        ]
+    }
+
+    static func batch(_ args: Args) throws -> Value {
+        let items = try BatchItems(args[0])
+        let function = try args.callable(1)
+        let concurrency = try args.int(2, default: 4)
+        guard concurrency >= 1, concurrency <= maxConcurrency else {
+            throw QuillError.value("batch() argument 'concurrency' must be between 1 and \(maxConcurrency), got \(concurrency)")
+        }
+        let failFast = try args.bool(3, default: false)
+        let progress: Bool? = args[4].isNil ? nil : try args.bool(4, default: false)
+        guard args.vm.batchDepth < maxNesting else {
+            throw QuillError("StackOverflowError", "batch() calls nested more than \(maxNesting) deep",
+                             hint: "look for a function that calls batch() on itself")
+        }
+        let run = BatchRun(vm: args.vm, items: items, function: function,
+                           passIndex: takesIndex(function), failFast: failFast, concurrency: concurrency)
+        return try run.run(progress: progress)
+    }
+
+    /// Whether `fn` is called with the index too: its second parameter must be given (has no
+    /// default), so `fn(x, i)` gets it and `fn(x, scale: 2)` does not.
+    static func takesIndex(_ function: Value) -> Bool {
+        switch function {
+        case .function(let closure):
+            let proto = closure.proto
+            return proto.parameters.count >= 2 && !proto.hasDefault[1]
+        case .native(let f):
+            return !f.variadic && f.required >= 2
+        default:
+            return false
+        }
+    }
+}
