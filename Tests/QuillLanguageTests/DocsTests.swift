@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import QuillLanguage
+import Quill
 
 /// Every ```quill block in docs/ and README.md is run and checked like an annotated script, and
 /// every script in examples/ runs without error, so the documentation cannot drift from the language.
@@ -64,7 +65,7 @@ final class DocsTests: XCTestCase {
                 continue
             }
             // Examples without annotations must simply run to the end.
-            let vm = VM()
+            let vm = QuillRuntime().vm
             vm.output = { _ in }
             vm.scriptArguments = []
             XCTAssertNoThrow(try vm.run(source: source, name: path), "examples/\(name)")

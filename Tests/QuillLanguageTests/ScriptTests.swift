@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import QuillLanguage
+import Quill
 
 /// Runs every annotated script under Tests/scripts and reports each failing one by name.
 ///
@@ -73,7 +74,8 @@ struct ScriptExpectations {
         // so the expectations hold in any checkout.
         func portable(_ s: String) -> String { s.replacingOccurrences(of: root, with: "$SCRIPTS") }
         var printed = ""
-        let vm = VM()
+        // A full runtime, so scripts can use the model built-ins too.
+        let vm = QuillRuntime().vm
         vm.output = { printed += $0 }
         vm.instructionLimit = 50_000_000
         vm.scriptArguments = ["one", "two"]
