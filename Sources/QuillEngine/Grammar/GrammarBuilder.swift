@@ -35,8 +35,8 @@ struct GrammarBuilder {
         return id
     }
 
-    /// Whether `name` has been given alternatives.
-    func isDefined(_ name: String) -> Bool { idsByName[name].map { bodies[$0] != nil } ?? false }
+    /// Whether `name` has been mentioned (defined or referenced).
+    func isDeclared(_ name: String) -> Bool { idsByName[name] != nil }
 
     /// Where `name` was defined, if it was.
     func definitionSite(of name: String) -> GrammarError.Location? {

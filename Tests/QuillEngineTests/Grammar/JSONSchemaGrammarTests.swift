@@ -149,6 +149,24 @@ final class JSONSchemaGrammarTests: XCTestCase {
         XCTAssertEqual(loop?.message.contains("left-recursive"), true, loop?.description ?? "")
     }
 
+    func testSchemaGrammarWrittenAsGBNFReadsBackTheSame() throws {
+        let schema = try JSONValue.parse(##"""
+            {"$defs": {"my code": {"type": "string", "pattern": "[A-Z]{2}\\d"}},
+             "type": "object", "properties": {"c": {"$ref": "#/$defs/my code"}, "p": JSONSCHEMA}}
+            """##.replacingOccurrences(of: "JSONSCHEMA", with: Self.personSchema.serialized))
+        let grammar = try Grammar.jsonSchema(schema)
+        let again = try Grammar(gbnf: grammar.gbnf)
+        XCTAssertTrue(grammar.gbnf.contains("def-my-code ::= "), grammar.gbnf)
+        var rng = SeededRandom(seed: 99)
+        for _ in 0..<10 {
+            let text = GrammarWalk.run(grammar, rng: &rng).text
+            XCTAssertTrue(grammarMatches(again, text), text)
+            XCTAssertFalse(grammarMatches(again, text + " "))
+        }
+        XCTAssertTrue(grammarMatches(again, #"{"c":"AB1"}"#))
+        XCTAssertFalse(grammarMatches(again, #"{"c":"AB"}"#))
+    }
+
     func testCacheCompilesOnce() throws {
         let cache = GrammarCache(capacity: 2)
         var builds = 0
