@@ -9,8 +9,9 @@ struct CharClass: Hashable, Sendable {
     let ranges: [ClosedRange<UInt32>]
     /// When set, the class matches every code point outside `ranges`.
     let negated: Bool
-    private let asciiLow: UInt64
-    private let asciiHigh: UInt64
+    /// Members below 64 and from 64 to 127, one bit each (negation applied).
+    let asciiLow: UInt64
+    let asciiHigh: UInt64
 
     static let maxCodePoint: UInt32 = 0x10FFFF
 

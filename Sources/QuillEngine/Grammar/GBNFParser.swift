@@ -88,15 +88,22 @@ struct GBNFParser {
                     throw error(at: index, "expected ')' to close '(' at \(Self.describe(location(of: open))), found \(describe(index))")
                 }
                 index += 1
-                sequence.append(builder.symbol(for: alternatives, hint: "group"))
+                // A group with one alternative is spliced in; a repetition after it still
+                // applies to all of it (`lastStart`).
+                if alternatives.count == 1 {
+                    sequence += alternatives[0]
+                } else {
+                    sequence.append(builder.symbol(for: alternatives, hint: "group"))
+                }
             case "*", "+", "?", "{":
                 guard let from = lastStart else {
                     throw error(at: index, "'\(c)' has nothing to repeat; put it after an element, e.g. `[0-9]\(c)`")
                 }
+                let operatorAt = index
                 let (min, max) = try readRepetition()
                 let item = Array(sequence[from...])
                 sequence.removeSubrange(from...)
-                sequence += builder.repetition(of: item, min: min, max: max, hint: "repeat")
+                sequence += builder.repetition(of: item, min: min, max: max, hint: "repeat", at: location(of: operatorAt))
                 lastStart = from
                 continue
             default:

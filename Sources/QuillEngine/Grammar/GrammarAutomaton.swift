@@ -94,9 +94,11 @@ struct AutomatonTables {
     static let unknown: Int32 = -2
     /// The id of the empty stack: the grammar has read a whole sentence.
     static let accepted: Int32 = 0
-    /// Cached transition rows kept at most (1 KiB each); past it they are all dropped and
-    /// rebuilt on demand. States and stacks are never dropped: matchers hold their ids.
-    static let rowLimit = 16384
+    /// Cached transition rows kept at most (1 KiB each, so 4 MiB per grammar); past it they
+    /// are all dropped and rebuilt on demand, which costs about one cold mask. States and
+    /// stacks are never dropped (matchers hold their ids); they stop growing once the
+    /// positions a grammar's outputs pass through have all been seen.
+    static let rowLimit = 4096
     /// The smallest code point each UTF-8 length may encode (shorter forms are overlong).
     private static let minimum: [UInt32] = [0, 0, 0x80, 0x800, 0x10000]
 
@@ -151,7 +153,32 @@ struct AutomatonTables {
         }
         let computed = transition(state, byte)
         rows[row << 8 | Int(byte)] = computed
+        if byte < 0x80 && statePartials[Int(state)] == 0 { shareASCII(state, byte, row: row, next: computed) }
         return computed
+    }
+
+    /// Fills in the row for every ASCII byte that the same stacks take as `byte`: the next
+    /// state depends only on which stacks match, so one computation serves them all (inside
+    /// a JSON string that is one for ninety-odd characters).
+    private mutating func shareASCII(_ state: Int32, _ byte: UInt8, row: Int, next: Int32) {
+        var low: UInt64 = ~0, high: UInt64 = ~0
+        for s in stateStacks[Int(state)] where s != Self.accepted {
+            let cls = rules.classes[Int(stackClasses[Int(s)])]
+            if cls.contains(UInt32(byte)) {
+                low &= cls.asciiLow
+                high &= cls.asciiHigh
+            } else {
+                low &= ~cls.asciiLow
+                high &= ~cls.asciiHigh
+            }
+        }
+        for (word, base) in [(low, 0), (high, 64)] {
+            var bits = word
+            while bits != 0 {
+                rows[row << 8 | (base + bits.trailingZeroBitCount)] = next
+                bits &= bits - 1
+            }
+        }
     }
 
     private mutating func newRow(for state: Int32) -> Int {

@@ -35,8 +35,8 @@ struct GrammarBuilder {
         return id
     }
 
-    /// Whether `name` has been given alternatives.
-    func isDefined(_ name: String) -> Bool { idsByName[name].map { bodies[$0] != nil } ?? false }
+    /// Whether `name` has been mentioned (defined or referenced).
+    func isDeclared(_ name: String) -> Bool { idsByName[name] != nil }
 
     /// Where `name` was defined, if it was.
     func definitionSite(of name: String) -> GrammarError.Location? {
@@ -76,7 +76,10 @@ struct GrammarBuilder {
     /// Bounded repetition becomes a chain of nested optional rules, `r_k ::= item r_(k-1) | ""`.
     /// The nested reference is the last element of its alternative, so the matcher's stacks do
     /// not grow with the count (a tail reference pushes no return address).
-    mutating func repetition(of item: Alternative, min: Int, max: Int?, hint: String) -> Alternative {
+    /// `site` is where the repetition was written, for the error when an unbounded one
+    /// repeats something that can match nothing.
+    mutating func repetition(of item: Alternative, min: Int, max: Int?, hint: String,
+                             at site: GrammarError.Location = .none) -> Alternative {
         if let max, max == 0 { return [] }
         let unit = symbol(for: [item], hint: hint)
         var out = Alternative(repeating: unit, count: min)
@@ -90,7 +93,7 @@ struct GrammarBuilder {
             out.append(tail!)
         } else {
             // `r ::= item r | ""`: reserve the id first so the body can name it.
-            let id = append(name: "\(hint)-\(generatedCount[hint, default: 0] + 1)", body: nil, site: .none)
+            let id = append(name: "\(hint)-\(generatedCount[hint, default: 0] + 1)", body: nil, site: site)
             generatedCount[hint, default: 0] += 1
             bodies[id] = [[unit, .rule(id)], []]
             out.append(.rule(id))
@@ -197,6 +200,10 @@ struct GrammarBuilder {
             // Name the cycle from a rule the writer defined, so the position points at their text.
             let anchor = cycle.first { definitionSites[$0] != .none } ?? cycle[0]
             let chain = cycle.map { names[$0] }.joined(separator: " → ")
+            if idsByName[names[anchor]] != anchor {
+                throw GrammarError(definitionSites[anchor], "this repetition's item can match the empty string, so repeating it could loop "
+                                   + "forever without reading anything; make the item read at least one character (`x*` rather than `(x?)*`)")
+            }
             throw GrammarError(definitionSites[anchor], "rule '\(names[anchor])' is left-recursive (\(chain) without reading a character), which would loop forever; "
                                + "put the recursion after something that reads text, e.g. `expr ::= term (\"+\" term)*` instead of `expr ::= expr \"+\" term | term`")
         }

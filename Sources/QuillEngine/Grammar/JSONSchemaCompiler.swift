@@ -232,12 +232,23 @@ struct JSONSchemaCompiler {
                 if case .object(let members)? = root[container] { known = members.map(\.key) }
                 throw failure(path, "no definition '\(name)' in \(container)" + (known.isEmpty ? "" : " (defined: \(known.joined(separator: ", ")))"))
             }
-            let id = builder.reference("def:" + name)
+            let id = builder.reference(ruleName(forDefinition: name))
             referenced[target] = id
             pendingReferences.append((id, definition, [container, name]))
             return [.rule(id)]
         }
         throw failure(path, "only references into this schema (\"#\", \"#/$defs/name\", \"#/definitions/name\") are supported, not '\(target)'")
+    }
+
+    /// A GBNF-safe rule name for a definition, distinct from every other rule name.
+    private func ruleName(forDefinition name: String) -> String {
+        let safe = String(name.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) ? Character($0) : "-" })
+        var candidate = "def-" + safe, n = 1
+        while builder.isDeclared(candidate) {
+            n += 1
+            candidate = "def-\(safe)-\(n)"
+        }
+        return candidate
     }
 
     /// A non-negative integer keyword, if present.

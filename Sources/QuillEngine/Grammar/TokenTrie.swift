@@ -5,7 +5,7 @@
 /// a matcher allows end-of-generation exactly when its text is complete. Nodes are stored in
 /// depth-first order in flat arrays, each with the index just past its subtree, so a walk is
 /// a single forward pass that can skip a rejected subtree in one step. SmolLM2's 49,152
-/// tokens make about 110,000 nodes (under 2 MB with the tokens' bytes).
+/// tokens make about 100,000 nodes (under 2 MB with the tokens' bytes).
 public final class TokenTrie: Sendable {
     /// The number of token ids (the mask's length).
     public let vocabularySize: Int

@@ -132,6 +132,11 @@ final class GBNFGrammarTests: XCTestCase {
         XCTAssertEqual(hidden?.location, .gbnf(line: 2, column: 1))
         XCTAssertEqual(hidden?.message.contains("left-recursive"), true)
 
+        // A repeated item that can match nothing: the position is the repetition's.
+        let emptyItem = grammarError { try Grammar(gbnf: "root ::= \"<\" (\"a\"?)* \">\"") }
+        XCTAssertEqual(emptyItem?.location, .gbnf(line: 1, column: 20))
+        XCTAssertEqual(emptyItem?.message.contains("can match the empty string"), true, emptyItem?.description ?? "")
+
         // Indirect: a → c → a.
         let indirect = grammarError { try Grammar(gbnf: "root ::= a\na ::= c \"1\" | \"2\"\nc ::= a \"3\"") }
         XCTAssertEqual(indirect?.message.contains("a → c → a"), true, indirect?.message ?? "")

@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import XCTest
 @testable import QuillEngine
 
@@ -121,6 +123,24 @@ final class MatcherGrammarTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checkedStates, 100)
+    }
+
+    func testOneGrammarMatchedFromSeveralThreads() throws {
+        let grammar = try Grammar.jsonSchema(JSONSchemaGrammarTests.personSchema)
+        let results = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            var rng = SeededRandom(seed: UInt64(100 + i))
+            for _ in 0..<5 {
+                let text = GrammarWalk.run(grammar, rng: &rng).text
+                results.withLock { $0.append(text) }
+            }
+        }
+        let texts = results.withLock { $0 }
+        XCTAssertEqual(texts.count, 40)
+        for text in texts {
+            let value = try JSONValue.parse(text)
+            XCTAssertEqual(JSONSchemaValidator.validate(value, against: JSONSchemaGrammarTests.personSchema), [], text)
+        }
     }
 
     func testAutomatonSharesStatesAcrossMatchersOfOneGrammar() throws {
