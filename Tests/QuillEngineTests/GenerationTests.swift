@@ -118,7 +118,7 @@ final class GenerationTests: XCTestCase {
         let dup = t.makeState(contextLength: 8)
         try t.evaluate([1], state: dup)
         XCTAssertThrowsError(try t.evaluate(batch: [(1, dup), (2, dup)])) {
-            XCTAssertTrue("\($0)".contains("at most one token per sequence"), "\($0)")
+            XCTAssertTrue("\($0)".contains("at most one run of tokens per sequence"), "\($0)")
         }
     }
 

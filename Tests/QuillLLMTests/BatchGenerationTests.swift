@@ -8,7 +8,7 @@ final class BatchGenerationTests: XCTestCase {
         let lines = try ScriptHarness.run("""
             let m = model("local", temperature: 0, max_tokens: 24)
             let topics = ["the sea", "a cat", "winter", "trains", "bread", "music", "the moon", "rain"]
-            let prompts = range(64).map(fn(i) => "Write one sentence about \\(topics[i % 8]) (variant \\(i)).")
+            let prompts = range(64).list().map(fn(i) => "Write one sentence about \\(topics[i % 8]) (variant \\(i)).")
             let together = batch(prompts, fn(p) => m.gen(p), concurrency: 8, progress: false)
             let alone = prompts.map(fn(p) => m.gen(p))
             var same = 0

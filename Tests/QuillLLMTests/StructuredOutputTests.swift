@@ -29,7 +29,7 @@ final class StructuredOutputTests: XCTestCase {
         let lines = try ScriptHarness.run("""
             let schema = \(Self.schemaSource)
             let m = model("local", temperature: 0.8, max_tokens: 200)
-            let prompts = range(200).map(fn(i) => "Invent product number \\(i) for a shop catalogue. Reply in JSON.")
+            let prompts = range(200).list().map(fn(i) => "Invent product number \\(i) for a shop catalogue. Reply in JSON.")
             let results = batch(prompts, fn(p) => m.chat(p, schema: schema), concurrency: 8, progress: false)
             for r in results {
               if type(r) == "error" { print("ERROR", r.message) } else { print(json.encode({value: r.value, finish: r.finish_reason, tokens: r.usage.output_tokens})) }
@@ -59,7 +59,7 @@ final class StructuredOutputTests: XCTestCase {
         let lines = try ScriptHarness.run("""
             let m = model("local", temperature: 1.0, max_tokens: 10)
             let labels = ["billing", "technical", "account", "other"]
-            let tickets = range(24).map(fn(i) => "Ticket \\(i): my card was charged twice and the app crashes.")
+            let tickets = range(24).list().map(fn(i) => "Ticket \\(i): my card was charged twice and the app crashes.")
             for label in m.gen_many(tickets, choices: labels) { print(labels.contains(label), label) }
             """)
         XCTAssertEqual(lines.count, 24)
@@ -69,7 +69,7 @@ final class StructuredOutputTests: XCTestCase {
     func testRegexAlwaysMatches() throws {
         let lines = try ScriptHarness.run("""
             let m = model("local", temperature: 1.0, max_tokens: 16)
-            let codes = m.gen_many(range(24).map(fn(i) => "Make up a product code number \\(i)."), regex: "[A-Z]{3}-[0-9]{4}")
+            let codes = m.gen_many(range(24).list().map(fn(i) => "Make up a product code number \\(i)."), regex: "[A-Z]{3}-[0-9]{4}")
             for c in codes { print(c) }
             """)
         XCTAssertEqual(lines.count, 24)

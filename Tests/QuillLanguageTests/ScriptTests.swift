@@ -75,10 +75,11 @@ struct ScriptExpectations {
         func portable(_ s: String) -> String { s.replacingOccurrences(of: root, with: "$SCRIPTS") }
         var printed = ""
         // A full runtime, so scripts can use the model built-ins too.
-        let vm = QuillRuntime().vm
+        var configuration = QuillRuntime.Configuration()
+        configuration.arguments = ["one", "two"]
+        configuration.stepLimit = 50_000_000
+        let vm = QuillRuntime(configuration: configuration).vm
         vm.output = { printed += $0 }
-        vm.instructionLimit = 50_000_000
-        vm.scriptArguments = ["one", "two"]
         let file = SourceFile(name: path, text: source)
         let module = Module(name: name, file: file)
         var actualRuntime: RuntimeError?
