@@ -27,6 +27,10 @@ public final class GenerationScheduler: @unchecked Sendable {
     private var queue: [Job] = []
     private var running = false
     private var trie: TokenTrie?
+    /// The cache of the latest finished request, kept so the next prompt can reuse its start.
+    private var recent: (prompt: [Int], state: InferenceState)?
+    /// Shortest shared prompt start worth copying instead of evaluating.
+    static let minimumSharedPrefix = 4
 
     public init(model: LocalModel, maxSequences: Int = 16, prefillChunk: Int = 128) {
         self.model = model
@@ -104,7 +108,7 @@ public final class GenerationScheduler: @unchecked Sendable {
             }
             condition.unlock()
             for job in active {
-                if job.decoder == nil { start(job) }
+                if job.decoder == nil { start(job, active: active) }
                 if job.ticket.cancelled { job.decoder!.end(.cancelled) }
                 if job.decoder!.finish != nil { retire(job) }
             }
@@ -144,16 +148,39 @@ public final class GenerationScheduler: @unchecked Sendable {
     }
 
     /// Gives an admitted job its cache and decoder (and its grammar, if any).
-    private func start(_ job: Job) {
+    private func start(_ job: Job, active: [Job]) {
         let state = model.transformer.makeState(contextLength: contextLength(prompt: job.prompt.count, options: job.options))
         var constraint: TokenConstraint?
         if let grammar = job.options.grammar {
             if trie == nil { trie = TokenTrie(tokenizer: model.tokenizer) }
             constraint = TokenConstraint(grammar: grammar, trie: trie!)
         }
+        reusePrefix(for: job, state: state, active: active)
         job.state = state
         job.decoder = SequenceDecoder(prompt: job.prompt, options: job.options, tokenizer: model.tokenizer,
                                       vocabularySize: model.transformer.config.vocabularySize, constraint: constraint)
+    }
+
+    /// Starts a new sequence's cache from the longest prompt start it shares with a sequence
+    /// in flight or the latest finished one (a shared system prompt, few-shot examples, a
+    /// chat template's preamble). At least the last prompt token is always evaluated, since
+    /// its logits are needed.
+    private func reusePrefix(for job: Job, state: InferenceState, active: [Job]) {
+        var best = 0
+        var donor: InferenceState?
+        func consider(_ prompt: [Int], _ cache: InferenceState, filled: Int) {
+            let limit = min(filled, job.prompt.count - 1, prompt.count, state.contextLength)
+            var n = 0
+            while n < limit, prompt[n] == job.prompt[n] { n += 1 }
+            if n > best { best = n; donor = cache }
+        }
+        for other in active where other !== job {
+            if let cache = other.state { consider(other.prompt, cache, filled: min(other.read, cache.position)) }
+        }
+        if let recent { consider(recent.prompt, recent.state, filled: min(recent.prompt.count, recent.state.position)) }
+        guard best >= Self.minimumSharedPrefix, let donor else { return }
+        state.copyPrefix(from: donor, count: best)
+        job.read = best
     }
 
     /// Samples a job's next token from its fresh logits and reports the text it completed.
@@ -181,6 +208,7 @@ public final class GenerationScheduler: @unchecked Sendable {
             text: decoder.text, tokens: decoder.generated, promptTokens: job.prompt.count,
             finishReason: decoder.finish ?? .length, promptSeconds: promptDone - job.submitted,
             generationSeconds: end - promptDone, cacheBytes: state.cacheBytes)))
+        recent = (job.prompt, state)
         job.state = nil
     }
 }

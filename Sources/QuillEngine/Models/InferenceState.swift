@@ -76,6 +76,20 @@ public final class InferenceState: @unchecked Sendable {
     /// The last evaluated position's logits.
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logits, count: vocabularySize) }
 
+    /// Takes the first `count` positions of another sequence's cache (the same model): a
+    /// prompt that starts like one already read need not be read again. The keys and values
+    /// of a position depend only on the tokens up to it, so the copy is what evaluating those
+    /// tokens would have stored.
+    public func copyPrefix(from other: InferenceState, count: Int) {
+        precondition(kvDimension == other.kvDimension && layerCount == other.layerCount, "caches of different models")
+        precondition(count <= other.position && count <= contextLength, "prefix longer than the cache holds")
+        for l in 0..<layerCount {
+            keyRow(layer: l, position: 0).update(from: other.keyRow(layer: l, position: 0), count: count * kvDimension)
+            valueRow(layer: l, position: 0).update(from: other.valueRow(layer: l, position: 0), count: count * kvDimension)
+        }
+        position = count
+    }
+
     func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
         keys + (layer * contextLength + position) * kvDimension
     }
