@@ -1,17 +1,13 @@
 import QuillEngine
 
-/// One chat message.
-public struct LLMMessage: Sendable, Equatable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
+/// One chat message: the engine's `ChatMessage` (role and content), which every provider
+/// maps to its own wire format.
+public typealias LLMMessage = ChatMessage
 
-    public static func system(_ text: String) -> LLMMessage { LLMMessage(role: "system", content: text) }
-    public static func user(_ text: String) -> LLMMessage { LLMMessage(role: "user", content: text) }
-    public static func assistant(_ text: String) -> LLMMessage { LLMMessage(role: "assistant", content: text) }
+extension ChatMessage {
+    public static func system(_ text: String) -> ChatMessage { ChatMessage(role: "system", content: text) }
+    public static func user(_ text: String) -> ChatMessage { ChatMessage(role: "user", content: text) }
+    public static func assistant(_ text: String) -> ChatMessage { ChatMessage(role: "assistant", content: text) }
 }
 
 /// What the model reads: a conversation (rendered with its chat template) or raw text to continue.

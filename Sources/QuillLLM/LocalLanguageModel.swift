@@ -50,7 +50,7 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
     func promptTokens(_ input: LLMInput) -> [Int] {
         switch input {
         case .messages(let messages):
-            let rendered = model.chatTemplate.render(messages.map { ChatMessage(role: $0.role, content: $0.content) })
+            let rendered = model.chatTemplate.render(messages)
             return model.tokenizer.encode(rendered, addSpecial: true, parseSpecial: true)
         case .text(let text):
             return model.tokenizer.encode(text, addSpecial: true, parseSpecial: false)
