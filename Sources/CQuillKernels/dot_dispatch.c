@@ -10,6 +10,13 @@
     }
 QUILL_DOT_KERNELS(QUILL_DISPATCH)
 
+#define QUILL_TILE_DISPATCH(name) \
+    QUILL_TILE_DOT_SIGNATURE(name) { \
+        if (quill_use_avx2()) quill_tile_dot_##name##_avx2(w, w_stride, rows, tile, count, n, out, out_stride); \
+        else quill_tile_dot_##name##_scalar(w, w_stride, rows, tile, count, n, out, out_stride); \
+    }
+QUILL_TILE_KERNELS(QUILL_TILE_DISPATCH)
+
 float quill_dot_f32(const float *a, const float *b, int64_t n) {
     return quill_use_avx2() ? quill_dot_f32_avx2(a, b, n) : quill_dot_f32_scalar(a, b, n);
 }

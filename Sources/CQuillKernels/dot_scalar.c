@@ -85,6 +85,34 @@ QUILL_SCALAR_32(q5_0)
 QUILL_SCALAR_32(q5_1)
 QUILL_SCALAR_32(q8_0)
 
+/// The tiled products, row by row and in the same order as dot32, so each result equals the
+/// one-row scalar product bit for bit.
+static void tile32(block_sum_fn sum, const void *w, int64_t w_stride, int rows, const void *tile, int count, int64_t n,
+                   float *out, int64_t out_stride) {
+    block_a8x8 *x = (block_a8x8 *)tile;
+    for (int r = 0; r < rows; r++) {
+        const void *row = (const char *)w + r * w_stride;
+        for (int t = 0; t < count; t++) {
+            float total = 0;
+            for (int64_t i = 0; i < n / QK; i++) {
+                int8_t y[QK];
+                for (int e = 0; e < QK; e++) y[e] = *quill_a8x8_lane(&x[i], t, e);
+                float d, bias;
+                const int s = sum(row, i, y, &d, &bias);
+                total += d * x[i].d[t / 4][t % 4] * (float)s + bias * x[i].s[t];
+            }
+            out[t * out_stride + r] = total;
+        }
+    }
+}
+
+#define QUILL_SCALAR_TILE(name) \
+    void quill_tile_dot_##name##_scalar(const void *w, int64_t w_stride, int rows, const void *tile, int count, int64_t n, \
+                                        float *out, int64_t out_stride) { \
+        tile32(sum_##name, w, w_stride, rows, tile, count, n, out, out_stride); \
+    }
+QUILL_TILE_KERNELS(QUILL_SCALAR_TILE)
+
 /// One Q4_K or Q5_K super-block times a q8_K block (qh NULL for Q4_K).
 static float k45_block(uint16_t d, uint16_t dmin, const uint8_t *scales, const uint8_t *qh, const uint8_t *q,
                        const block_q8_K *x) {

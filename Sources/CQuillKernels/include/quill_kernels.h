@@ -44,6 +44,27 @@ QUILL_DOT_SIGNATURE(q4_K);
 QUILL_DOT_SIGNATURE(q5_K);
 QUILL_DOT_SIGNATURE(q6_K);
 
+// Batched products for the 32-element formats: up to eight activation rows quantized into a
+// tile (block_a8x8: the a8 blocks of every row, interleaved) meet each unpacked weight block
+// together, and the per-row sums come out in one vector lane per activation row.
+#define QUILL_TILE_ROWS 8
+/// Bytes of one tile of n-element rows (n a multiple of 32): 352 per 32 elements.
+static inline int64_t quill_tile_bytes(int64_t n) { return n / 32 * 352; }
+/// Quantizes `count` (1...8) rows of n floats, `x_stride` floats apart, into a tile, exactly
+/// as quill_quantize_a8 would; the tile's other rows are zeroed.
+void quill_quantize_a8_tile(const float *x, int64_t x_stride, int count, int64_t n, void *tile);
+
+// out[t * out_stride + r] = weight row r · activation row t, for `rows` weight rows starting
+// `w_stride` bytes apart and the first `count` (1...8) rows of the tile.
+#define QUILL_TILE_DOT_SIGNATURE(name) \
+    void quill_tile_dot_##name(const void *w, int64_t w_stride, int rows, const void *tile, int count, int64_t n, \
+                               float *out, int64_t out_stride)
+QUILL_TILE_DOT_SIGNATURE(q4_0);
+QUILL_TILE_DOT_SIGNATURE(q4_1);
+QUILL_TILE_DOT_SIGNATURE(q5_0);
+QUILL_TILE_DOT_SIGNATURE(q5_1);
+QUILL_TILE_DOT_SIGNATURE(q8_0);
+
 // Float kernels.
 float quill_dot_f32(const float *a, const float *b, int64_t n);
 float quill_dot_f16_f32(const uint16_t *a, const float *b, int64_t n);

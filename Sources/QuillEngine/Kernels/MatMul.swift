@@ -1,8 +1,13 @@
+import CQuillKernels
+import Synchronization
+
 /// Matrix products over the thread pool with preallocated scratch: `out[t][r] = W[r] · x[t]`.
 ///
-/// Decode (one token) splits the rows across threads. Prompt processing walks row tiles
-/// and token tiles so a tile of weight rows stays in L1 while it meets every activation row
-/// of the token tile; the weights are read once per batch instead of once per token.
+/// The threads claim runs of rows as they go (see `forEachClaimedRun`). Decode (one token) runs the
+/// one-row kernels. Several tokens (a prompt, or batched decoding) go through the tiled
+/// kernels in tiles of eight tokens for the 32-element formats, so each unpacked weight
+/// block meets eight tokens at once; with several tiles, a run of weight rows stays in L1
+/// while it meets every tile, and the weights are read once per batch instead of once per token.
 public final class MatMul: @unchecked Sendable {
     public let pool: ThreadPool
     /// Quantized activations: `maxTokens` rows of the largest format.
@@ -14,10 +19,16 @@ public final class MatMul: @unchecked Sendable {
 
     static let rowTile = 16
     static let tokenTile = 32
+    /// The shortest run of rows a thread claims (about a microsecond of work when decoding).
+    static let minimumRun = 16
+    /// The first row of the current product not yet claimed by a thread.
+    private let nextRow = Atomic<Int>(0)
 
     public init(pool: ThreadPool, maxTokens: Int, maxColumns: Int) {
         self.pool = pool
-        activationCapacity = maxTokens * maxColumns * 4 + 64
+        // Room for every token's row in the largest format, or for the tiles of the tiled path.
+        let tiles = (maxTokens + Int(QUILL_TILE_ROWS) - 1) / Int(QUILL_TILE_ROWS)
+        activationCapacity = max(maxTokens * maxColumns * 4, tiles * Int(quill_tile_bytes(Int64(maxColumns)))) + 64
         activations = .allocate(byteCount: activationCapacity, alignment: 64)
         // Each thread's slice: a dequantized row, then 4 floats of multi-row results.
         scratchColumns = maxColumns
@@ -46,6 +57,10 @@ public final class MatMul: @unchecked Sendable {
     /// the input width and activation format.
     public func multiply(_ group: UnsafeBufferPointer<WeightMatrix>, _ x: UnsafePointer<Float>, tokens: Int,
                          into outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
+        if tokens > 1 && group[0].hasTileKernel {
+            multiplyTiled(group, x, tokens: tokens, into: outs)
+            return
+        }
         let first = group[0]
         let columns = first.columns
         let stride = first.activationFormat.rowBytes(columns)
@@ -58,29 +73,19 @@ public final class MatMul: @unchecked Sendable {
                 for t in range { first.quantize(x + t * columns, into: acts + t * stride) }
             }
         }
-        // Work is cut into tiles of rows across all matrices, dealt out in contiguous runs.
-        var totalTiles = 0
-        for w in group { totalTiles += (w.rows + Self.rowTile - 1) / Self.rowTile }
         let scratch = self.scratch, scratchColumns = self.scratchColumns
+        nextRow.store(0, ordering: .relaxed)
         pool.run { thread in
-            let n = self.pool.threadCount
             let s = scratch + thread * (scratchColumns + 4)
             let results = s + scratchColumns
-            var tile = totalTiles * thread / n
-            let endTile = totalTiles * (thread + 1) / n
-            var m = 0, tilesBefore = 0
-            while tile < endTile {
-                var tilesInM = (group[m].rows + Self.rowTile - 1) / Self.rowTile
-                while tile >= tilesBefore + tilesInM {
-                    tilesBefore += tilesInM
-                    m += 1
-                    tilesInM = (group[m].rows + Self.rowTile - 1) / Self.rowTile
-                }
-                let w = group[m], out = outs[m], rows = w.rows
-                let r0 = (tile - tilesBefore) * Self.rowTile, r1 = min(rows, r0 + Self.rowTile)
+            self.forEachClaimedRun(group, outs) { w, out, rows in
                 if tokens == 1 {
-                    for r in r0..<r1 { w.dot(row: r, acts, stride: stride, count: 1, into: out + r, scratch: s) }
-                } else {
+                    for r in rows { w.dot(row: r, acts, stride: stride, count: 1, into: out + r, scratch: s) }
+                    return
+                }
+                var r0 = rows.lowerBound
+                while r0 < rows.upperBound {
+                    let r1 = min(rows.upperBound, r0 + Self.rowTile)
                     var t0 = 0
                     while t0 < tokens {
                         let t1 = min(tokens, t0 + Self.tokenTile)
@@ -89,14 +94,90 @@ public final class MatMul: @unchecked Sendable {
                             while t < t1 {
                                 let count = min(4, t1 - t)
                                 w.dot(row: r, acts + t * stride, stride: stride, count: count, into: results, scratch: s)
-                                for i in 0..<count { out[(t + i) * rows + r] = results[i] }
+                                for i in 0..<count { out[(t + i) * w.rows + r] = results[i] }
                                 t += count
                             }
                         }
                         t0 = t1
                     }
+                    r0 = r1
                 }
-                tile += 1
+            }
+        }
+    }
+
+    /// Several tokens through the 32-element formats: the activations are quantized into tiles
+    /// of eight rows, and each call of the tiled kernel takes a run of weight rows through one
+    /// tile, so every unpacked weight block meets eight tokens at once.
+    private func multiplyTiled(_ group: UnsafeBufferPointer<WeightMatrix>, _ x: UnsafePointer<Float>, tokens: Int,
+                               into outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
+        let columns = group[0].columns
+        let tileRows = Int(QUILL_TILE_ROWS)
+        let tileBytes = Int(quill_tile_bytes(Int64(columns)))
+        let tiles = (tokens + tileRows - 1) / tileRows
+        precondition(tiles * tileBytes <= activationCapacity, "matmul scratch too small")
+        let acts = activations
+        func quantize(tile j: Int) {
+            let count = min(tileRows, tokens - j * tileRows)
+            quill_quantize_a8_tile(x + j * tileRows * columns, Int64(columns), Int32(count), Int64(columns), acts + j * tileBytes)
+        }
+        // One tile (batched decoding) takes about a microsecond: not worth waking the pool for.
+        if tiles == 1 {
+            quantize(tile: 0)
+        } else {
+            pool.parallelFor(tiles) { range in for j in range { quantize(tile: j) } }
+        }
+        nextRow.store(0, ordering: .relaxed)
+        pool.run { _ in
+            self.forEachClaimedRun(group, outs) { w, out, rows in
+                // With several tiles, a run of rows short enough to stay in L1 meets every tile
+                // before the next run is read.
+                let run = tiles == 1 ? rows.count : Self.rowTile
+                var r0 = rows.lowerBound
+                while r0 < rows.upperBound {
+                    let r1 = min(rows.upperBound, r0 + run)
+                    for j in 0..<tiles {
+                        let count = min(tileRows, tokens - j * tileRows)
+                        w.tileDot(rows: r0..<r1, acts + j * tileBytes, count: count,
+                                  into: out + j * tileRows * w.rows + r0, outStride: w.rows)
+                    }
+                    r0 = r1
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with runs of rows, claimed from `nextRow` until every row of the group (the
+    /// rows of all its matrices, taken in order) is taken. Each claim takes a share of what is
+    /// left (guided scheduling): a thread that starts late, for instance while it pulls the new
+    /// activations into its cache, or runs slower, takes fewer rows, and the last runs are short.
+    @inline(__always)
+    private func forEachClaimedRun(_ group: UnsafeBufferPointer<WeightMatrix>, _ outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>,
+                                   _ body: (WeightMatrix, UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        var total = 0
+        for w in group { total += w.rows }
+        let share = 2 * pool.threadCount
+        while true {
+            var start = nextRow.load(ordering: .relaxed), size = 0
+            while true {
+                if start >= total { return }
+                size = min(total - start, max(Self.minimumRun, (total - start) / share))
+                let (claimed, current) = nextRow.compareExchange(expected: start, desired: start + size, ordering: .relaxed)
+                if claimed { break }
+                start = current
+            }
+            // The run may reach into the next matrices.
+            var m = 0, before = 0
+            let end = start + size
+            while start < end {
+                while start >= before + group[m].rows {
+                    before += group[m].rows
+                    m += 1
+                }
+                let w = group[m]
+                let r0 = start - before, r1 = min(w.rows, end - before)
+                body(w, outs[m], r0..<r1)
+                start += r1 - r0
             }
         }
     }

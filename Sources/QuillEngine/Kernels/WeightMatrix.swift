@@ -89,6 +89,25 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// Whether `tileDot` serves this format: every format with `.a8` activations.
+    var hasTileKernel: Bool { activationFormat == .a8 }
+
+    /// Products of rows `rows` with the first `count` (1...8) activation rows of a tile made by
+    /// `quill_quantize_a8_tile`: `out[t * outStride + r - rows.lowerBound]` = row r · activation t.
+    @inline(__always)
+    func tileDot(rows: Range<Int>, _ tile: UnsafeRawPointer, count: Int, into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let w = data + rows.lowerBound * rowBytes
+        let ws = Int64(rowBytes), r = Int32(rows.count), n = Int64(columns), c = Int32(count), os = Int64(outStride)
+        switch type {
+        case .q4_0: quill_tile_dot_q4_0(w, ws, r, tile, c, n, out, os)
+        case .q4_1: quill_tile_dot_q4_1(w, ws, r, tile, c, n, out, os)
+        case .q5_0: quill_tile_dot_q5_0(w, ws, r, tile, c, n, out, os)
+        case .q5_1: quill_tile_dot_q5_1(w, ws, r, tile, c, n, out, os)
+        case .q8_0: quill_tile_dot_q8_0(w, ws, r, tile, c, n, out, os)
+        default: preconditionFailure("no tiled kernel for \(type.name)")
+        }
+    }
+
     /// Dequantizes row `row` (an embedding lookup).
     func row(_ row: Int, into out: UnsafeMutablePointer<Float>) {
         Dequantize.row(type, data + row * rowBytes, into: out, count: columns)

@@ -1,0 +1,108 @@
+// AVX2 helpers shared by the one-row (dot_avx2.c) and tiled (tile_avx2.c) kernels: widening
+// a 32-element weight block to 32 int8 lanes, and the int8 products. x86 only; include it
+// inside the files' `#if` for x86.
+#ifndef QUILL_UNPACK_AVX2_H
+#define QUILL_UNPACK_AVX2_H
+#include <immintrin.h>
+#include <string.h>
+#include "blocks.h"
+
+AVX2_TARGET static inline float hsum8(__m256 v) {
+    __m128 r = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+AVX2_TARGET static inline float half(uint16_t h) { return _cvtsh_ss(h); }
+
+/// 16 packed bytes -> 32 lanes: the low nibbles (elements 0..15), then the high nibbles (16..31).
+AVX2_TARGET static inline __m256i nibbles(const uint8_t *qs) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+}
+
+/// Lane i is 0xFF when bit i of x is set.
+AVX2_TARGET static inline __m256i bit_lanes(uint32_t x) {
+    const __m256i spread = _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL,
+                                              0x0202020202020202LL, 0x0303030303030303LL);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x), spread);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+}
+
+/// Sum of products of unsigned u and signed s lanes, as 8 int32 sums.
+AVX2_TARGET static inline __m256i dot_us(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+/// Sum of products of two signed vectors (vpmaddubsw needs one side unsigned: move the sign over).
+AVX2_TARGET static inline __m256i dot_ss(__m256i a, __m256i b) {
+    return dot_us(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+/// One 32-element weight block unpacked to 32 lanes, with its scale and bias coefficient:
+/// the block's product with activations x is d * x.d * sum(q * x.qs) + bias * x.s.
+typedef struct { __m256i q; float d, bias; } unpacked;
+
+AVX2_TARGET static inline unpacked unpack_q4_0(const void *w, int64_t i) {
+    const block_q4_0 *b = (const block_q4_0 *)w + i;
+    const float d = half(b->d);
+    return (unpacked){ nibbles(b->qs), d, -8 * d };
+}
+
+AVX2_TARGET static inline unpacked unpack_q4_1(const void *w, int64_t i) {
+    const block_q4_1 *b = (const block_q4_1 *)w + i;
+    return (unpacked){ nibbles(b->qs), half(b->d), half(b->m) };
+}
+
+AVX2_TARGET static inline __m256i fifth_bits(const uint8_t *qh4) {
+    uint32_t qh; memcpy(&qh, qh4, 4);
+    return _mm256_and_si256(bit_lanes(qh), _mm256_set1_epi8(0x10));
+}
+
+AVX2_TARGET static inline unpacked unpack_q5_0(const void *w, int64_t i) {
+    const block_q5_0 *b = (const block_q5_0 *)w + i;
+    const float d = half(b->d);
+    return (unpacked){ _mm256_or_si256(nibbles(b->qs), fifth_bits(b->qh)), d, -16 * d };
+}
+
+AVX2_TARGET static inline unpacked unpack_q5_1(const void *w, int64_t i) {
+    const block_q5_1 *b = (const block_q5_1 *)w + i;
+    return (unpacked){ _mm256_or_si256(nibbles(b->qs), fifth_bits(b->qh)), half(b->d), half(b->m) };
+}
+
+AVX2_TARGET static inline unpacked unpack_q8_0(const void *w, int64_t i) {
+    const block_q8_0 *b = (const block_q8_0 *)w + i;
+    return (unpacked){ _mm256_loadu_si256((const __m256i *)b->qs), half(b->d), 0 };
+}
+
+/// A block's scale and bias coefficient (as in `unpacked`) in all eight lanes, for the tiled
+/// kernels, which apply them to eight activation rows at once.
+typedef struct { __m256 d, bias; } scales8;
+
+AVX2_TARGET static inline __m256 half8(uint16_t h) { return _mm256_set1_ps(half(h)); }
+
+/// An fp16 (d, m) pair from one 4-byte load and one conversion.
+AVX2_TARGET static inline scales8 half_pair8(const void *p) {
+    uint32_t v; memcpy(&v, p, 4);
+    const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128((int)v));
+    return (scales8){ _mm256_broadcastss_ps(f), _mm256_broadcastss_ps(_mm_movehdup_ps(f)) };
+}
+
+// Multiplying by -8 or -16 is exact, so the bias equals the scalar path's.
+AVX2_TARGET static inline scales8 scales8_q4_0(const void *w, int64_t i) {
+    const __m256 d = half8(((const block_q4_0 *)w + i)->d);
+    return (scales8){ d, _mm256_mul_ps(d, _mm256_set1_ps(-8)) };
+}
+AVX2_TARGET static inline scales8 scales8_q4_1(const void *w, int64_t i) { return half_pair8(&((const block_q4_1 *)w + i)->d); }
+AVX2_TARGET static inline scales8 scales8_q5_0(const void *w, int64_t i) {
+    const __m256 d = half8(((const block_q5_0 *)w + i)->d);
+    return (scales8){ d, _mm256_mul_ps(d, _mm256_set1_ps(-16)) };
+}
+AVX2_TARGET static inline scales8 scales8_q5_1(const void *w, int64_t i) { return half_pair8(&((const block_q5_1 *)w + i)->d); }
+AVX2_TARGET static inline scales8 scales8_q8_0(const void *w, int64_t i) {
+    return (scales8){ half8(((const block_q8_0 *)w + i)->d), _mm256_setzero_ps() };
+}
+#endif
