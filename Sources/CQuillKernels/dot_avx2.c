@@ -8,35 +8,33 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include "unpack_avx2.h"
 
-/// The shared loop: each weight block is unpacked once and multiplied with COUNT activation
-/// rows. Inlined with a constant COUNT so the accumulators stay in registers.
-#define DOT32_BODY(UNPACK, SIGNED, COUNT) do { \
-    __m256 acc[COUNT]; float bias[COUNT]; \
-    for (int t = 0; t < COUNT; t++) { acc[t] = _mm256_setzero_ps(); bias[t] = 0; } \
+/// One weight row times one activation row, with the float arithmetic of the tiled kernels
+/// (tile_avx2.c) so a token's result is the same bit for bit alone or in a tile: per block the
+/// exact integer sums of elements 0..15 and 16..31 each feed their own fma chain with the
+/// block's scale product, the bias its own chain, and the result is (low + high) + bias.
+/// Lanes 0 and 1 of `acc` are the two chains; the others carry zeros.
+#define DOT32_ROW(UNPACK, SIGNED) do { \
+    __m128 acc = _mm_setzero_ps(); float bias = 0; \
     for (int64_t i = 0; i < n / QK; i++) { \
         const unpacked u = UNPACK(w, i); \
-        for (int t = 0; t < COUNT; t++) { \
-            const block_a8 *a = (const block_a8 *)QUILL_ROW(x, stride, t) + i; \
-            const __m256i y = _mm256_loadu_si256((const __m256i *)a->qs); \
-            const __m256i p = SIGNED ? dot_ss(u.q, y) : dot_us(u.q, y); \
-            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(u.d * a->d), _mm256_cvtepi32_ps(p), acc[t]); \
-            bias[t] += u.bias * a->s; \
-        } \
+        const block_a8 *a = (const block_a8 *)x + i; \
+        const __m256i y = _mm256_loadu_si256((const __m256i *)a->qs); \
+        const __m256i p = SIGNED ? dot_ss(u.q, y) : dot_us(u.q, y); \
+        /* Each 128-bit half holds one half-block's four partial sums; add them up. */ \
+        const __m128i h = _mm_hadd_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)); \
+        const __m128i halves = _mm_hadd_epi32(h, _mm_setzero_si128()); \
+        acc = _mm_fmadd_ps(_mm_set1_ps(u.d * a->d), _mm_cvtepi32_ps(halves), acc); \
+        if (!SIGNED) bias = __builtin_fmaf(u.bias, a->s, bias); \
     } \
-    for (int t = 0; t < COUNT; t++) out[t] = hsum8(acc[t]) + bias[t]; \
+    *out = (_mm_cvtss_f32(acc) + _mm_cvtss_f32(_mm_shuffle_ps(acc, acc, 1))) + bias; \
 } while (0)
 
 #define QUILL_AVX2_32(name, SIGNED) \
-    AVX2_TARGET static void name##_x4(const void *w, const void *x, int64_t stride, int64_t n, float *out) { \
-        DOT32_BODY(unpack_##name, SIGNED, 4); \
-    } \
-    AVX2_TARGET static void name##_x1(const void *w, const void *x, int64_t stride, int64_t n, float *out) { \
-        DOT32_BODY(unpack_##name, SIGNED, 1); \
+    AVX2_TARGET static void name##_x1(const void *w, const void *x, int64_t n, float *out) { \
+        DOT32_ROW(unpack_##name, SIGNED); \
     } \
     AVX2_TARGET void quill_dot_##name##_avx2(const void *w, const void *x, int64_t stride, int count, int64_t n, float *out) { \
-        int t = 0; \
-        for (; t + 4 <= count; t += 4) name##_x4(w, QUILL_ROW(x, stride, t), stride, n, out + t); \
-        for (; t < count; t++) name##_x1(w, QUILL_ROW(x, stride, t), stride, n, out + t); \
+        for (int t = 0; t < count; t++) name##_x1(w, QUILL_ROW(x, stride, t), n, out + t); \
     }
 QUILL_AVX2_32(q4_0, 0)
 QUILL_AVX2_32(q4_1, 0)

@@ -110,6 +110,9 @@ public struct LLMRequest: Sendable {
     public var templateHash: String?
     /// Serve identical requests from the response cache.
     public var useCache: Bool
+    /// Report text deltas as they are generated; when false a provider may report only the
+    /// final response (less work per token when nobody watches the text arrive).
+    public var stream = true
 
     public init(input: LLMInput, parameters: LLMParameters = LLMParameters(), constraint: OutputConstraint? = nil,
                 templateHash: String? = nil, useCache: Bool = false) {

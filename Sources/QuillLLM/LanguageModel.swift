@@ -49,6 +49,8 @@ public struct LLMToken: Sendable, Equatable {
 extension LanguageModel {
     /// Runs a request to the end and returns the response, passing deltas to `onDelta`.
     public func complete(_ request: LLMRequest, onDelta: ((String) -> Void)? = nil) async throws -> LLMResponse {
+        var request = request
+        request.stream = onDelta != nil
         for try await event in stream(request) {
             switch event {
             case .delta(let text, _): onDelta?(text)

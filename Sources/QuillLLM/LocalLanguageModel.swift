@@ -65,11 +65,12 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
                 let started = MonotonicClock.now()
                 let firstText = Locked<Double?>(nil)
                 let tokenizer = model.tokenizer
-                let name = self.name
+                let name = self.name, streaming = request.stream
                 let ticket = try model.scheduler.submit(tokens: prompt, options: options) { event in
                     switch event {
                     case .piece(let piece):
                         if !piece.text.isEmpty { firstText.withLock { t in if t == nil { t = MonotonicClock.now() } } }
+                        guard streaming else { break }
                         let token = piece.token.map {
                             LLMToken(id: $0.id, text: String(decoding: tokenizer.bytes(of: $0.id), as: UTF8.self), logprob: Double($0.logprob))
                         }

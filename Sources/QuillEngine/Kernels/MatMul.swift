@@ -57,7 +57,7 @@ public final class MatMul: @unchecked Sendable {
     /// the input width and activation format.
     public func multiply(_ group: UnsafeBufferPointer<WeightMatrix>, _ x: UnsafePointer<Float>, tokens: Int,
                          into outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
-        if group[0].hasTileKernel {
+        if tokens > 1 && group[0].hasTileKernel {
             multiplyTiled(group, x, tokens: tokens, into: outs)
             return
         }

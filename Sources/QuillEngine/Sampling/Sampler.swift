@@ -39,6 +39,12 @@ public struct Sampler {
 
     /// Chooses the next token from a logit row; `history` is the sequence so far.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int>) -> SampledToken {
+        if parameters.temperature <= 0, !hasPenalties {
+            // Plain greedy: the arg-max of the row itself, without copying it into candidates.
+            var best = 0
+            for i in 1..<max(logits.count, 1) where logits[i] > logits[best] { best = i }
+            return token(best, logits)
+        }
         candidates.load(logits)
         let window = history.suffix(parameters.penaltyWindow)
         for i in chain.indices { chain[i].apply(&candidates, history: window) }
@@ -58,6 +64,15 @@ public struct Sampler {
             }
             id = Int(candidates.entries[chosen].id)
         }
+        return token(id, logits)
+    }
+
+    private var hasPenalties: Bool {
+        parameters.repetitionPenalty != 1 || parameters.presencePenalty != 0 || parameters.frequencyPenalty != 0
+    }
+
+    /// The chosen token with its log-probability (and the alternatives', when asked).
+    private func token(_ id: Int, _ logits: UnsafeBufferPointer<Float>) -> SampledToken {
         // One log-sum-exp over the row serves the token's log-probability and its alternatives'.
         let normalizer = Self.logSumExp(logits)
         let alternatives = parameters.topLogprobs > 0
