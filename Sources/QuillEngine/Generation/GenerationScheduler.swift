@@ -201,7 +201,7 @@ public final class GenerationScheduler: @unchecked Sendable {
     private func retire(_ job: Job) {
         guard let state = job.state, var decoder = job.decoder else { return }
         let rest = decoder.flush()
-        if !rest.isEmpty { job.onEvent(.piece(GeneratedPiece(text: rest, token: nil))) }
+        if !rest.isEmpty { job.onEvent(.piece(GeneratedPiece(text: rest, token: nil, tokenCount: decoder.generated.count))) }
         let end = MonotonicClock.now()
         let promptDone = job.promptDone == 0 ? end : job.promptDone
         job.onEvent(.finished(GenerationResult(

@@ -60,10 +60,26 @@ public final class LocalModel: @unchecked Sendable {
                          onPiece: (GeneratedPiece) -> Bool) throws -> GenerationResult {
         let channel = BlockingQueue<GenerationEvent>()
         let ticket = try scheduler.submit(tokens: prompt, options: options) { channel.push($0) }
+        // After `onPiece` says stop, the scheduler may already have decoded further: what it
+        // sends after that point is dropped, and the result ends where the caller stopped.
+        var stoppedAt: (tokens: Int, text: String)?
+        var text = ""
         while true {
             switch channel.pop() {
-            case .piece(let piece): if !onPiece(piece) { ticket.cancel() }
-            case .finished(let result): return result
+            case .piece(let piece):
+                guard stoppedAt == nil else { continue }
+                text += piece.text
+                if !onPiece(piece) {
+                    stoppedAt = (piece.tokenCount, text)
+                    ticket.cancel()
+                }
+            case .finished(var result):
+                if let stoppedAt {
+                    result.tokens = Array(result.tokens.prefix(stoppedAt.tokens))
+                    result.text = stoppedAt.text
+                    result.finishReason = .cancelled
+                }
+                return result
             case .failed(let error): throw error
             }
         }
@@ -90,6 +106,8 @@ public struct GeneratedPiece: Sendable {
     public var text: String
     /// The token that completed it (nil for text flushed at the end).
     public var token: SampledToken?
+    /// How many tokens the sequence has generated with this piece.
+    public var tokenCount = 0
 }
 
 public struct GenerationResult: Sendable {

@@ -56,7 +56,7 @@ struct SequenceDecoder {
         } else if finish == nil, generated.count >= maxTokens {
             finish = .length
         }
-        return emit.isEmpty && !stopped ? nil : GeneratedPiece(text: emit, token: token)
+        return emit.isEmpty && !stopped ? nil : GeneratedPiece(text: emit, token: token, tokenCount: generated.count)
     }
 
     /// Ends the sequence early (cancelled by the caller, or its context is full).

@@ -5,7 +5,9 @@ extension JSONSchemaCompiler {
     /// The largest integer part written: 15 digits, which a `Double` still holds exactly.
     static let integerLimit = 999_999_999_999_999
     static let maxFractionDigits = 10
-    static let maxExponentDigits = 3
+    /// Two exponent digits keep every generated number finite (≤ 10^15 · 10^99): a third
+    /// allowed 1e999, which parses as infinity and has no JSON form.
+    static let maxExponentDigits = 2
 
     /// Patterns for the `format` values a grammar can enforce; others are plain strings.
     static let formats: [String: String] = {
