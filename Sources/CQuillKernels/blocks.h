@@ -54,7 +54,16 @@ static inline int8_t *quill_a8x8_lane(block_a8x8 *b, int t, int e) {
 }
 
 float quill_f16_to_f32(uint16_t h);
-int quill_use_avx2(void);
+
+/// 1 when the AVX2 paths are in use, 0 when not, -1 before the first check (dispatch.c).
+extern int quill_avx2_active;
+int quill_avx2_detect(void);
+/// Whether to take the AVX2 paths: a load and a predictable branch, for kernels called
+/// hundreds of thousands of times per token (attention rows).
+static inline int quill_use_avx2(void) {
+    const int active = quill_avx2_active;
+    return active >= 0 ? active : quill_avx2_detect();
+}
 
 #define AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 #endif

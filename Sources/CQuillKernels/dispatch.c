@@ -5,22 +5,27 @@
 
 static int forced_scalar = 0;
 static int cpu_avx2 = -1;
+int quill_avx2_active = -1;
 
-int quill_use_avx2(void) {
+int quill_avx2_detect(void) {
 #if defined(__x86_64__) || defined(__i386__)
     if (cpu_avx2 < 0) {
         __builtin_cpu_init();
         cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     }
-    return cpu_avx2 && !forced_scalar;
 #else
-    return 0;
+    cpu_avx2 = 0;
 #endif
+    quill_avx2_active = cpu_avx2 && !forced_scalar;
+    return quill_avx2_active;
 }
 
 int quill_kernels_have_avx2(void) { return quill_use_avx2(); }
 
-void quill_kernels_force_scalar(int on) { forced_scalar = on; }
+void quill_kernels_force_scalar(int on) {
+    forced_scalar = on;
+    quill_avx2_detect();
+}
 
 float quill_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;

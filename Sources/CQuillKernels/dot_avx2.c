@@ -6,7 +6,7 @@
 #include "dot_paths.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include "unpack_avx2.h"
+#include "simd_avx2.h"
 
 /// One weight row times one activation row, with the float arithmetic of the tiled kernels
 /// (tile_avx2.c) so a token's result is the same bit for bit alone or in a tile: per block the
@@ -138,20 +138,7 @@ QUILL_AVX2_K(q4_K)
 QUILL_AVX2_K(q5_K)
 QUILL_AVX2_K(q6_K)
 
-AVX2_TARGET float quill_dot_f32_avx2(const float *a, const float *b, int64_t n) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
-        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
-    }
-    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
+AVX2_TARGET float quill_dot_f32_avx2(const float *a, const float *b, int64_t n) { return dot_f32(a, b, n); }
 
 AVX2_TARGET float quill_dot_f16_f32_avx2(const uint16_t *a, const float *b, int64_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();

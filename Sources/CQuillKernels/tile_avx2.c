@@ -12,7 +12,7 @@
 #include "dot_paths.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include "unpack_avx2.h"
+#include "simd_avx2.h"
 
 /// Sum over k of weight lane k (w[k], broadcast) times lane k of four activation rows (y[k]):
 /// int32 lane t holds row t's sum over elements 0..15, lane 4+t over elements 16..31.

@@ -69,6 +69,22 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(Double(token.alternatives[1].logprob), 1 - z, accuracy: 1e-5)
     }
 
+    /// The vector log-sum-exp against the sum in double precision, on rows that exercise its
+    /// tail, exps that underflow, -infinity logits (banned tokens) and a vocabulary-sized row.
+    func testLogSumExpMatchesDoublePrecision() {
+        var rng = RandomGenerator(seed: 7)
+        for count in [1, 7, 8, 13, 49_157] {
+            var row = (0..<count).map { _ in Float(rng.unit() * 40 - 30) }
+            if count > 8 { row[3] = -.infinity; row[5] = -200 }
+            let m = Double(row.max()!)
+            let exact = m + log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
+            let got = row.withUnsafeBufferPointer { Sampler.logSumExp($0) }
+            XCTAssertEqual(Double(got), exact, accuracy: 1e-5 * max(1, abs(exact)), "row of \(count)")
+        }
+        let banned: [Float] = [-.infinity, -.infinity]
+        XCTAssertEqual(banned.withUnsafeBufferPointer { Sampler.logSumExp($0) }, -.infinity)
+    }
+
     func testCandidatesKeepTopOrdersTies() {
         var c = Candidates(capacity: 6)
         [1, 3, 3, 0, 2, 3].map(Float.init).withUnsafeBufferPointer { c.load($0) }

@@ -71,6 +71,21 @@ float quill_dot_f16_f32(const uint16_t *a, const float *b, int64_t n);
 /// y += a * x
 void quill_axpy_f32(float a, const float *x, float *y, int64_t n);
 
+// Attention of `heads` query heads sharing one KV head (their queries, and their outputs,
+// n floats apart) over `count` cached rows of n floats, `stride` floats apart. Equal, bit for
+// bit, to a quill_dot_f32 per head and key times `scale`, and to a quill_axpy_f32 per head
+// and value, in position order, into a zeroed output.
+/// scores[h * scores_stride + j] = scale * (q[h * n ..< h * n + n] · keys[j * stride ..< j * stride + n])
+void quill_attention_scores(const float *q, int heads, const float *keys, int64_t stride, int64_t count, int64_t n,
+                            float scale, float *scores, int64_t scores_stride);
+/// out[h * n + i] = Σ_j weights[h * weights_stride + j] * values[j * stride + i]
+void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *values, int64_t stride,
+                            int64_t count, int64_t n, float *out);
+
+/// ln Σ exp(x[i]), computed stably (the row's maximum is subtracted first); log-probabilities
+/// are logits minus this. Within 1e-6 relative of the exact value.
+float quill_log_sum_exp_f32(const float *x, int64_t n);
+
 /// A spin-wait hint for the thread pool's barrier.
 static inline void quill_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

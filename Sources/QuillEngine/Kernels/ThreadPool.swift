@@ -28,10 +28,17 @@ public final class ThreadPool: @unchecked Sendable {
     /// Waiting this long for the workers at the end of a run means one was kept from its core
     /// (the threads normally finish within microseconds of each other).
     static let contendedNanoseconds: UInt64 = 1_000_000
-    /// How many runs stay on the calling thread after that.
-    static let serialRunsAfterContention = 2_000
-    /// Runs left to do on the calling thread alone (only touched by the thread calling `run`).
+    /// How many runs stay on the calling thread after a first contention, doubling while
+    /// contention keeps coming back (a competing load) up to `maximumSerialRuns`.
+    static let minimumSerialRuns = 16
+    static let maximumSerialRuns = 4_096
+    /// Parallel runs without contention after which one contention counts as a first again.
+    static let quietRuns = 1_024
+    /// Runs left to do on the calling thread alone, the next back-off, and the parallel runs
+    /// since the last contention (only touched by the thread calling `run`).
     private nonisolated(unsafe) var serialRuns = 0
+    private nonisolated(unsafe) var backoff = ThreadPool.minimumSerialRuns
+    private nonisolated(unsafe) var runsSinceContention = 0
 
     /// A pool using `threads` threads in all (the caller counts as one). Default: every core.
     public init(threads: Int? = nil) {
@@ -72,7 +79,8 @@ public final class ThreadPool: @unchecked Sendable {
         // On a machine busy with other work, a worker can wait a whole time slice for a core
         // while this thread spins at the barrier, and a forward pass has hundreds of barriers:
         // measured 25× slower than serial. After a run whose end waited that long, the next
-        // runs do every thread's share here, one after another, then try the workers again.
+        // runs do every thread's share here, one after another, then try the workers again
+        // (`noteContention`: a few runs for a hiccup, up to thousands under a steady load).
         if serialRuns > 0 {
             serialRuns -= 1
             for index in 0..<threadCount { body(index) }
@@ -102,10 +110,21 @@ public final class ThreadPool: @unchecked Sendable {
                 }
             }
             if waitStart != 0, Self.nanoseconds() - waitStart > Self.contendedNanoseconds {
-                serialRuns = Self.serialRunsAfterContention
+                noteContention()
+            } else {
+                runsSinceContention += 1
             }
             job = nil
         }
+    }
+
+    /// Backs off to serial runs: briefly for an isolated hiccup (another thread of this process
+    /// took the core for a moment), for longer and longer while a competing load persists.
+    private func noteContention() {
+        if runsSinceContention >= Self.quietRuns { backoff = Self.minimumSerialRuns }
+        serialRuns = backoff
+        backoff = min(backoff * 2, Self.maximumSerialRuns)
+        runsSinceContention = 0
     }
 
     /// Splits `0..<count` into one contiguous range per thread and runs `body` on each.

@@ -188,7 +188,7 @@ public final class Transformer: @unchecked Sendable {
         for (l, layer) in weights.layers.enumerated() {
             normalize(s.x, layer.attentionNorm, into: s.xb, tokens: n)
             multiply(sharedInputGroups[l].qkv, s.xb, tokens: n, into: s.qkvOutputs)
-            for t in 0..<n {
+            perToken(n) { t in
                 let q = s.q + t * qDim, k = s.k + t * kvDim, v = s.v + t * kvDim
                 let target = placement.state(t), position = placement.position(t)
                 if let b = layer.bq { VectorMath.add(q, b, count: qDim) }
@@ -205,7 +205,7 @@ public final class Transformer: @unchecked Sendable {
 
             normalize(s.x, layer.ffnNorm, into: s.xb, tokens: n)
             multiply(sharedInputGroups[l].gateUp, s.xb, tokens: n, into: s.gateUpOutputs)
-            VectorMath.swiglu(s.gate, s.up, count: n * ffn)
+            pool.parallelFor(n * ffn) { r in VectorMath.swiglu(s.gate + r.lowerBound, s.up + r.lowerBound, count: r.count) }
             matmul.multiply(layer.down, s.gate, tokens: n, into: s.projected)
             VectorMath.add(s.x, s.projected, count: n * d)
         }
@@ -238,34 +238,44 @@ public final class Transformer: @unchecked Sendable {
     private func normalize(_ x: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>,
                            into out: UnsafeMutablePointer<Float>, tokens n: Int) {
         let d = config.embeddingLength, eps = config.rmsEpsilon
-        for t in 0..<n { VectorMath.rmsNorm(x + t * d, weight: weight, epsilon: eps, into: out + t * d, count: d) }
+        perToken(n) { t in VectorMath.rmsNorm(x + t * d, weight: weight, epsilon: eps, into: out + t * d, count: d) }
     }
 
-    /// Causal grouped-query attention of the batch's queries over the cache, one
-    /// (token, head) pair at a time, pairs dealt round-robin to the threads.
+    /// Runs `body` for each of `n` tokens, spread over the pool when there are several: the
+    /// per-token steps between the matrix products (norms, rope) would otherwise run on one
+    /// thread while the others wait. Each token's arithmetic is the same either way.
+    private func perToken(_ n: Int, _ body: (Int) -> Void) {
+        if n == 1 { body(0); return }
+        pool.parallelFor(n) { range in for t in range { body(t) } }
+    }
+
+    /// Causal grouped-query attention of the batch's queries over each one's cache, units of
+    /// (token, heads) dealt round-robin to the threads.
     private func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement) {
         let c = config, hd = c.headDimension, qDim = c.headCount * hd
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
-        let pairs = n * c.headCount
+        // A unit of work is the query heads of one token that share a KV head: one kernel call
+        // reads each cached row once for all of them. When there are few units (one token
+        // decoding) they are split into single heads, so that every thread gets a share.
+        let headsPerUnit = n * c.headCountKV >= 2 * pool.threadCount ? group : 1
+        let unitsPerToken = c.headCount / headsPerUnit
+        let units = n * unitsPerToken
+        let context = s.contextLength
         pool.run { thread in
             let threads = self.pool.threadCount
-            let scores = s.scores + thread * s.contextLength
-            var pair = thread
-            while pair < pairs {
-                let t = pair / c.headCount, h = pair % c.headCount
-                let target = placement.state(t), position = placement.position(t), kvOffset = (h / group) * hd
-                let q = s.q + t * qDim + h * hd
-                for j in 0...position {
-                    scores[j] = quill_dot_f32(q, target.keyRow(layer: l, position: j) + kvOffset, Int64(hd)) * scale
-                }
-                VectorMath.softmax(scores, count: position + 1)
-                let out = s.attention + t * qDim + h * hd
-                out.update(repeating: 0, count: hd)
-                for j in 0...position {
-                    quill_axpy_f32(scores[j], target.valueRow(layer: l, position: j) + kvOffset, out, Int64(hd))
-                }
-                pair += threads
+            let scores = s.scores + thread * group * context
+            var unit = thread
+            while unit < units {
+                let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
+                let target = placement.state(t), count = placement.position(t) + 1
+                let kvOffset = (h / group) * hd, stride = Int64(target.kvDimension)
+                quill_attention_scores(s.q + t * qDim + h * hd, Int32(headsPerUnit), target.keyRow(layer: l, position: 0) + kvOffset,
+                                       stride, Int64(count), Int64(hd), scale, scores, Int64(context))
+                for i in 0..<headsPerUnit { VectorMath.softmax(scores + i * context, count: count) }
+                quill_attention_values(scores, Int32(headsPerUnit), Int64(context), target.valueRow(layer: l, position: 0) + kvOffset,
+                                       stride, Int64(count), Int64(hd), s.attention + t * qDim + h * hd)
+                unit += threads
             }
         }
     }

@@ -48,19 +48,28 @@ struct Rope {
     let freqScale: Float
     let mode: ModelConfig.RopeMode
 
-    /// Rotates each of `heads` vectors of `headDimension` floats at `x` for `position`.
+    /// Rotates each of `heads` vectors of `headDimension` floats at `x` for `position`. The
+    /// angles depend only on the position, so their cosines and sines are computed once for
+    /// all the heads.
     func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, headDimension: Int, position: Int) {
         let thetaScale = powf(base, -2 / Float(dimensions))
-        for h in 0..<heads {
-            let v = x + h * headDimension
+        let pairs = dimensions / 2
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * pairs) { table in
             var theta = Float(position) * freqScale
-            for i in stride(from: 0, to: dimensions, by: 2) {
-                let c = cosf(theta), s = sinf(theta)
-                let (a, b) = mode == .normal ? (i, i + 1) : (i / 2, i / 2 + dimensions / 2)
-                let x0 = v[a], x1 = v[b]
-                v[a] = x0 * c - x1 * s
-                v[b] = x0 * s + x1 * c
+            for p in 0..<pairs {
+                table[2 * p] = cosf(theta)
+                table[2 * p + 1] = sinf(theta)
                 theta *= thetaScale
+            }
+            for h in 0..<heads {
+                let v = x + h * headDimension
+                for p in 0..<pairs {
+                    let c = table[2 * p], s = table[2 * p + 1]
+                    let (a, b) = mode == .normal ? (2 * p, 2 * p + 1) : (p, p + pairs)
+                    let x0 = v[a], x1 = v[b]
+                    v[a] = x0 * c - x1 * s
+                    v[b] = x0 * s + x1 * c
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import CQuillKernels
 import Foundation
 
 /// A chosen token with its log-probability under the model and, when asked, the most
@@ -83,10 +84,7 @@ public struct Sampler {
 
     /// ln Σ exp(logit), computed stably: log-probabilities are logits minus this.
     static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Float {
-        var maxLogit = -Float.infinity
-        for v in logits where v > maxLogit { maxLogit = v }
-        var sum: Double = 0
-        for v in logits { sum += Double(expf(v - maxLogit)) }
-        return maxLogit + Float(log(sum))
+        guard let base = logits.baseAddress else { return -.infinity }
+        return quill_log_sum_exp_f32(base, Int64(logits.count))
     }
 }

@@ -1,8 +1,8 @@
-// AVX2 helpers shared by the one-row (dot_avx2.c) and tiled (tile_avx2.c) kernels: widening
-// a 32-element weight block to 32 int8 lanes, and the int8 products. x86 only; include it
-// inside the files' `#if` for x86.
-#ifndef QUILL_UNPACK_AVX2_H
-#define QUILL_UNPACK_AVX2_H
+// AVX2 helpers shared by the kernels: widening a 32-element weight block to 32 int8 lanes,
+// the int8 products, the float dot product. x86 only; include it inside the files' `#if`
+// for x86.
+#ifndef QUILL_SIMD_AVX2_H
+#define QUILL_SIMD_AVX2_H
 #include <immintrin.h>
 #include <string.h>
 #include "blocks.h"
@@ -15,6 +15,22 @@ AVX2_TARGET static inline float hsum8(__m256 v) {
 }
 
 AVX2_TARGET static inline float half(uint16_t h) { return _cvtsh_ss(h); }
+
+/// Σ a[i]·b[i] over four accumulators of 32-element steps, then 8-element steps, then one by one.
+AVX2_TARGET static inline float dot_f32(const float *a, const float *b, int64_t n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
 
 /// 16 packed bytes -> 32 lanes: the low nibbles (elements 0..15), then the high nibbles (16..31).
 AVX2_TARGET static inline __m256i nibbles(const uint8_t *qs) {
