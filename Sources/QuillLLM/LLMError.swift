@@ -2,8 +2,6 @@
 public enum LLMError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The spec could not be read (`model("lokal")`).
     case invalidSpec(String, reason: String)
-    /// A known provider that this build cannot reach yet.
-    case providerNotAvailable(provider: String, spec: String)
     /// The model could not be loaded.
     case unavailable(model: String, message: String)
     /// A request setting is out of range or the wrong shape (names the parameter).
@@ -12,15 +10,23 @@ public enum LLMError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidConstraint(String)
     /// Output that cannot be made valid for the constraint (after repairs, or cut by max_tokens).
     case invalidOutput(model: String, problems: [String], output: String)
-    /// The provider failed (the local engine's error, or later an HTTP status).
+    /// The provider failed (the local engine's error, a malformed reply, an error in a stream).
     case provider(model: String, message: String)
+    /// A hosted provider needs a key and none is set (raised before any request is sent).
+    case missingKey(model: String, variable: String)
+    /// A hosted provider answered with an error status (after any retries).
+    case http(model: String, status: Int, message: String, retries: Int)
+    /// A hosted provider could not be reached or stopped answering (after any retries).
+    case unreachable(model: String, message: String)
+    /// A client-side rate limit can never admit the request (it needs more tokens than a minute allows).
+    case rateLimit(model: String, message: String)
+    /// Every model of a fallback list failed; one line per model.
+    case allFailed([String])
 
     public var description: String {
         switch self {
         case .invalidSpec(let spec, let reason):
             return "invalid model spec '\(spec)': \(reason)"
-        case .providerNotAvailable(let provider, let spec):
-            return "provider '\(provider)' (in '\(spec)') is not available in this version of Quill: use a local model — \"local\", \"local:smollm2\" or \"local:path/to/model.gguf\""
         case .unavailable(let model, let message):
             return "cannot open model '\(model)': \(message)"
         case .invalidParameter(let name, let message):
@@ -32,6 +38,28 @@ public enum LLMError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(model) produced output that does not fit the requested shape (\(problems.joined(separator: "; "))): \(shown)"
         case .provider(let model, let message):
             return "\(model): \(message)"
+        case .missingKey(let model, let variable):
+            return "\(model): no API key: set the environment variable \(variable)"
+        case .http(let model, let status, let message, let retries):
+            let tried = retries > 0 ? " (after \(retries) \(retries == 1 ? "retry" : "retries"))" : ""
+            return "\(model): HTTP \(status)\(tried): \(message)\(Self.advice(status: status))"
+        case .unreachable(let model, let message):
+            return "\(model): \(message)"
+        case .rateLimit(let model, let message):
+            return "\(model): \(message)"
+        case .allFailed(let lines):
+            return "every model failed: " + lines.joined(separator: "; ")
+        }
+    }
+
+    /// What to do about a status, where the status alone says it.
+    private static func advice(status: Int) -> String {
+        switch status {
+        case 401: return " — check the API key"
+        case 403: return " — the key is not allowed to use this model"
+        case 404: return " — check the model name and the base URL"
+        case 429: return " — rate limited or out of quota; lower concurrency or set rpm:/tpm: on the model"
+        default: return ""
         }
     }
 }

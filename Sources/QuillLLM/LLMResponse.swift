@@ -2,11 +2,18 @@ import QuillEngine
 
 /// Tokens a request read and wrote.
 public struct LLMUsage: Sendable, Equatable {
+    /// Every token of the input, cached ones included.
     public var inputTokens: Int
     public var outputTokens: Int
-    public init(inputTokens: Int, outputTokens: Int) {
+    /// Input tokens the provider read from its prompt cache (priced lower), part of `inputTokens`.
+    public var cachedInputTokens: Int
+    /// Input tokens written to the provider's prompt cache (Anthropic prices these higher).
+    public var cacheWriteTokens: Int
+    public init(inputTokens: Int, outputTokens: Int, cachedInputTokens: Int = 0, cacheWriteTokens: Int = 0) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
+        self.cachedInputTokens = cachedInputTokens
+        self.cacheWriteTokens = cacheWriteTokens
     }
     public var totalTokens: Int { inputTokens + outputTokens }
 }

@@ -27,14 +27,16 @@ final class ModelSpecTests: XCTestCase {
         XCTAssertTrue(message("").contains("empty"))
     }
 
-    /// Remote specs parse today and fail with a clear "provider not available" error.
-    func testRemoteProvidersAreNotAvailableYet() throws {
+    /// A hosted model without its key fails when it is opened, before any request, naming
+    /// the variable to set; unknown providers are value errors.
+    func testMissingKeyIsReportedBeforeAnyRequest() throws {
+        let saved = ProcessInfo.processInfo.environment["OPENAI_API_KEY"]
+        unsetenv("OPENAI_API_KEY")
+        defer { if let saved { setenv("OPENAI_API_KEY", saved, 1) } }
         let lines = try ScriptHarness.run("""
             try { model("openai:gpt-4o-mini") } catch e { print(e.kind, e.message) }
             try { model("bogus:x") } catch e { print(e.kind) }
             """)
-        XCTAssertEqual(lines.count, 2)
-        XCTAssertTrue(lines[0].hasPrefix("ModelError provider 'openai' (in 'openai:gpt-4o-mini') is not available"), lines[0])
-        XCTAssertEqual(lines[1], "ValueError")
+        XCTAssertEqual(lines, ["ModelError openai:gpt-4o-mini: no API key: set the environment variable OPENAI_API_KEY", "ValueError"])
     }
 }

@@ -18,7 +18,26 @@ public final class ModelFactory: @unchecked Sendable {
     /// Writes pull progress to standard error.
     public static let toStandardError: @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
 
-    public func open(_ spec: String) throws -> any LanguageModel {
+    /// Opens a fallback list: each spec in order; the ones that cannot be opened (a missing
+    /// key) are skipped and named if every other model fails too.
+    public func open(_ specs: [String], options: HostedLanguageModel.Options = .init()) throws -> any LanguageModel {
+        guard specs.count != 1 else { return try open(specs[0], options: options) }
+        guard !specs.isEmpty else { throw LLMError.invalidSpec("[]", reason: "the list of models is empty") }
+        var models: [any LanguageModel] = [], unavailable: [String] = []
+        for spec in specs {
+            do {
+                models.append(try open(spec, options: options))
+            } catch let error as LLMError {
+                if case .invalidSpec = error { throw error }
+                unavailable.append(error.description)
+            }
+        }
+        guard !models.isEmpty else { throw LLMError.allFailed(unavailable) }
+        return FallbackModel(models: models, unavailable: unavailable)
+    }
+
+    /// Opens one model. `options` apply to hosted models (retries, rate limits, timeouts).
+    public func open(_ spec: String, options: HostedLanguageModel.Options = .init()) throws -> any LanguageModel {
         switch try ModelSpec.parse(spec) {
         case .local(let reference):
             let name = reference ?? ModelCatalog.defaultModelName
@@ -38,8 +57,9 @@ public final class ModelFactory: @unchecked Sendable {
                 throw LLMError.unavailable(model: spec, message: "\(error)")
             }
             return try LocalLanguageModel.shared(name: reference.map { "local:\($0)" } ?? "local", path: path)
-        case .hosted(let provider, _, _):
-            throw LLMError.providerNotAvailable(provider: provider.rawValue, spec: spec)
+        case .hosted(let provider, let model, let baseURL):
+            let endpoint = try ProviderEndpoint.resolve(provider, model: model, baseURL: baseURL, name: spec)
+            return HostedLanguageModel(name: spec, endpoint: endpoint, options: options)
         }
     }
 }
