@@ -12,7 +12,7 @@ final class ProviderAdapterTests: XCTestCase {
 
     override class func setUp() {
         super.setUp()
-        server = try? FaultServer.start()
+        server = try? FaultServer()
     }
 
     override class func tearDown() {
@@ -28,8 +28,8 @@ final class ProviderAdapterTests: XCTestCase {
     private func model(_ provider: ModelSpec.Provider, _ behaviour: String, retries: Int = 2, timeout: Double? = nil) throws -> HostedLanguageModel {
         let base: String
         switch provider {
-        case .openAI, .openAICompatible: base = "\(try server.url)/v1"
-        case .anthropic, .ollama: base = try server.url
+        case .openAI, .openAICompatible: base = try server.url("/v1").absoluteString
+        case .anthropic, .ollama: base = try server.url("").absoluteString
         }
         var options = HostedLanguageModel.Options()
         options.retry.maxAttempts = retries + 1
@@ -37,7 +37,7 @@ final class ProviderAdapterTests: XCTestCase {
         options.retry.maxDelay = 0.05
         if let timeout { options.timeouts = HTTPTimeouts(connect: timeout, firstByte: timeout, idle: timeout) }
         let endpoint = ProviderEndpoint(provider: provider, model: behaviour, baseURL: URL(string: base)!, apiKey: "test-key-123")
-        return HostedLanguageModel(name: "\(provider.rawValue):\(behaviour)", endpoint: endpoint, options: options)
+        return try HostedLanguageModel(name: "\(provider.rawValue):\(behaviour)", endpoint: endpoint, options: options)
     }
 
     private func ask(_ model: HostedLanguageModel, _ text: String, stream: Bool) async throws -> (LLMResponse, [String]) {
@@ -87,7 +87,7 @@ final class ProviderAdapterTests: XCTestCase {
         let key = "flaky \(UUID().uuidString)"
         let (response, _) = try await ask(try model(.openAI, "flaky-2"), key, stream: false)
         XCTAssertEqual(response.text, "ok: \(key)")
-        let stats = try await server.stats()
+        let stats = try server.stats()
         XCTAssertEqual(stats.attempts[key], 3, "two failures, then the answer")
         XCTAssertEqual(stats.successes[key], 1)
     }
@@ -101,7 +101,7 @@ final class ProviderAdapterTests: XCTestCase {
             XCTAssertEqual(retries, 0, behaviour)
             XCTAssertFalse(message.isEmpty)
             XCTAssertFalse(error.description.contains("test-key-123"), "the key never appears in errors")
-            let attempts = try await server.stats().attempts[key]
+            let attempts = try server.stats().attempts[key]
             XCTAssertEqual(attempts, 1, behaviour)
         }
     }
@@ -111,7 +111,7 @@ final class ProviderAdapterTests: XCTestCase {
         let error = try await failure(try model(.anthropic, "status-529"), key)
         guard case .http(_, 529, let message, 2) = error else { return XCTFail("\(error)") }
         XCTAssertTrue(message.contains("overloaded"), message)
-        let attempts = try await server.stats().attempts[key]
+        let attempts = try server.stats().attempts[key]
         XCTAssertEqual(attempts, 3)
     }
 
@@ -164,8 +164,8 @@ final class ProviderAdapterTests: XCTestCase {
     /// answered or carries its error, and the usage of the answered ones is exactly what the
     /// server reports having served — nothing lost, nothing counted twice.
     func testBatchWithInjectedFaultsLosesNothing() async throws {
-        try await server.reset()
-        let url = try server.url
+        try server.reset()
+        let url = try server.url("").absoluteString
         let lines = try ScriptHarness.run("""
             let m = model("openai-compatible:\(url)/v1#random-20", max_retries: 2)
             let items = range(500).list().map(fn(i) => "item \\(i)")
@@ -186,7 +186,7 @@ final class ProviderAdapterTests: XCTestCase {
         let parts = lines.last?.split(separator: " ").compactMap { Int($0) } ?? []
         XCTAssertEqual(parts.count, 3, "\(lines)")
         XCTAssertEqual(parts[0], 500, "every item has a result or an error")
-        let stats = try await server.stats()
+        let stats = try server.stats()
         XCTAssertEqual(stats.successes.values.reduce(0, +), parts[1], "one success per answered item")
         XCTAssertGreaterThan(stats.attempts.values.reduce(0, +), 500, "faults were injected and retried")
         XCTAssertEqual(parts[2], parts[1] * 3, "'ok: item N' is three words per answer, counted once")

@@ -59,7 +59,7 @@ public final class ModelFactory: @unchecked Sendable {
             return try LocalLanguageModel.shared(name: reference.map { "local:\($0)" } ?? "local", path: path)
         case .hosted(let provider, let model, let baseURL):
             let endpoint = try ProviderEndpoint.resolve(provider, model: model, baseURL: baseURL, name: spec)
-            return HostedLanguageModel(name: spec, endpoint: endpoint, options: options)
+            return try HostedLanguageModel(name: spec, endpoint: endpoint, options: options)
         }
     }
 }

@@ -27,7 +27,7 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
     }
 
     public init(name: String, endpoint: ProviderEndpoint, options: Options = Options(),
-                transport: any HTTPTransport = URLSessionTransport.shared) {
+                transport: any HTTPTransport = URLSessionTransport.shared) throws {
         self.name = name
         self.endpoint = endpoint
         switch endpoint.provider {
@@ -37,8 +37,12 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
         case .ollama: wire = OllamaWire()
         }
         sender = ReliableSender(transport: transport, policy: options.retry)
-        limiter = options.requestsPerMinute != nil || options.tokensPerMinute != nil
-            ? RateLimiter(requestsPerMinute: options.requestsPerMinute, tokensPerMinute: options.tokensPerMinute) : nil
+        do {
+            limiter = options.requestsPerMinute != nil || options.tokensPerMinute != nil
+                ? try RateLimiter(.init(requestsPerMinute: options.requestsPerMinute, tokensPerMinute: options.tokensPerMinute)) : nil
+        } catch {
+            throw LLMError.invalidParameter(name: "rpm/tpm", message: "\(error)")
+        }
         timeouts = options.timeouts
     }
 
@@ -61,7 +65,8 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
                      retries: Locked<Int>) async throws {
         var http = try wire.httpRequest(request, endpoint: endpoint, stream: request.stream)
         http.timeouts = timeouts
-        if let limiter { try await limiter.acquire(tokens: Self.estimatedTokens(request)) }
+        let estimate = Self.estimatedTokens(request)
+        if let limiter { try await limiter.acquire(tokens: estimate) }
         let start = DispatchTime.now()
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
         let response = try await sender.send(http) { _ in retries.withLock { $0 += 1 } }
@@ -88,6 +93,8 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
             reply = try wire.decodeReply(try await response.collect())
         }
         let usage = reply.usage ?? LLMUsage(inputTokens: 0, outputTokens: 0)
+        // The estimate reserved tokens in the limiter; what the provider counted replaces it.
+        if let limiter, reply.usage != nil { await limiter.settle(reserved: estimate, used: usage.totalTokens) }
         continuation.yield(.done(LLMResponse(model: name, text: reply.text, finishReason: reply.finishReason, usage: usage,
                                              latency: seconds(), timeToFirstToken: firstToken, tokens: reply.tokens)))
     }
