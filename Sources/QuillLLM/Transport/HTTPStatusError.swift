@@ -89,7 +89,10 @@ public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     private static func shortened(_ text: String) -> String {
-        let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        var oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+            .trimmingCharacters(in: .whitespaces)
+        // The advice follows after "; ", so a closing period would read as "details.;".
+        if oneLine.hasSuffix(".") { oneLine.removeLast() }
         return oneLine.count > 300 ? String(oneLine.prefix(300)) + "…" : oneLine
     }
 }

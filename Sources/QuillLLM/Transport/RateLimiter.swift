@@ -62,6 +62,10 @@ public actor RateLimiter {
     }
 
     public let limits: Limits
+    /// Callers sleeping in `acquire` now.
+    public private(set) var waiting = 0
+    /// Requests let through or in line so far (cancelled waits not counted).
+    public private(set) var admitted = 0
     private let clock: Clock
     private var requests: Bucket?
     private var tokens: Bucket?
@@ -102,13 +106,17 @@ public actor RateLimiter {
         tokens?.refill(now: now)
         requests?.level -= 1
         tokens?.level -= Double(count)
+        admitted += 1
         let wait = max(requests?.wait ?? 0, tokens?.wait ?? 0)
         guard wait > 0 else { return }
+        waiting += 1
+        defer { waiting -= 1 }
         do {
             try await clock.sleep(wait)
         } catch {
             requests?.level += 1
             tokens?.level += Double(count)
+            admitted -= 1
             throw error
         }
     }
