@@ -65,7 +65,7 @@ public struct SSEParser: Sendable {
             value = ""
         }
         switch field {
-        case "event": event = value
+        case "event": event = value.isEmpty ? nil : value  // an empty type means the default, "message"
         case "data":
             data.append(value)
             hasData = true
