@@ -14,7 +14,8 @@ public enum LLMError: Error, Equatable, CustomStringConvertible, Sendable {
     case provider(model: String, message: String)
     /// A hosted provider needs a key and none is set (raised before any request is sent).
     case missingKey(model: String, variable: String)
-    /// A hosted provider answered with an error status (after any retries).
+    /// A hosted provider answered with an error status (after any retries); the message is
+    /// `HTTPStatusError`'s: the status, the provider's own words, and what to do.
     case http(model: String, status: Int, message: String, retries: Int)
     /// A hosted provider could not be reached or stopped answering (after any retries).
     case unreachable(model: String, message: String)
@@ -40,26 +41,14 @@ public enum LLMError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(model): \(message)"
         case .missingKey(let model, let variable):
             return "\(model): no API key: set the environment variable \(variable)"
-        case .http(let model, let status, let message, let retries):
-            let tried = retries > 0 ? " (after \(retries) \(retries == 1 ? "retry" : "retries"))" : ""
-            return "\(model): HTTP \(status)\(tried): \(message)\(Self.advice(status: status))"
+        case .http(let model, _, let message, _):
+            return "\(model): \(message)"
         case .unreachable(let model, let message):
             return "\(model): \(message)"
         case .rateLimit(let model, let message):
             return "\(model): \(message)"
         case .allFailed(let lines):
             return "every model failed: " + lines.joined(separator: "; ")
-        }
-    }
-
-    /// What to do about a status, where the status alone says it.
-    private static func advice(status: Int) -> String {
-        switch status {
-        case 401: return " — check the API key"
-        case 403: return " — the key is not allowed to use this model"
-        case 404: return " — check the model name and the base URL"
-        case 429: return " — rate limited or out of quota; lower concurrency or set rpm:/tpm: on the model"
-        default: return ""
         }
     }
 }

@@ -57,11 +57,6 @@ struct AnthropicWire: ProviderWire {
 
     func streamDecoder() -> any WireStreamDecoder { StreamDecoder() }
 
-    func errorMessage(_ body: Data) -> String {
-        guard let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self)), json["error"] != nil else { return Wire.text(body) }
-        return Self.message(json)
-    }
-
     /// `{"type":"error","error":{"type","message"}}` → "message (type)".
     static func message(_ json: JSONValue) -> String {
         let error = json["error"] ?? json

@@ -116,7 +116,7 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
         case is LLMError, is CancellationError: return error
         case TransportError.cancelled: return CancellationError()
         case let e as HTTPStatusError:
-            return LLMError.http(model: name, status: e.status, message: wire.errorMessage(e.body), retries: retries)
+            return LLMError.http(model: name, status: e.status, message: e.description, retries: e.attempts - 1)
         case let e as TransportError:
             let tried = retries > 0 ? ", after \(retries) \(retries == 1 ? "retry" : "retries")" : ""
             return LLMError.unreachable(model: name, message: "\(e) (\(endpoint.baseURL.absoluteString)\(tried))")

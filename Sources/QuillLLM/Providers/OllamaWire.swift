@@ -39,13 +39,6 @@ struct OllamaWire: ProviderWire {
 
     func streamDecoder() -> any WireStreamDecoder { StreamDecoder() }
 
-    func errorMessage(_ body: Data) -> String {
-        guard let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self)), let error = json["error"]?.stringValue else {
-            return Wire.text(body)
-        }
-        return error
-    }
-
     /// Adds one reply object (whole, or one line of a stream) to `reply`.
     static func apply(_ json: JSONValue, to reply: inout WireReply) throws {
         if let error = json["error"]?.stringValue { throw WireError.streamError(error) }

@@ -77,13 +77,6 @@ struct OpenAIWire: ProviderWire {
 
     func streamDecoder() -> any WireStreamDecoder { StreamDecoder() }
 
-    func errorMessage(_ body: Data) -> String {
-        guard let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self)), let error = json["error"] else {
-            return Wire.text(body)
-        }
-        return Self.message(error)
-    }
-
     /// `{"message", "type", "code"}` → "message (code)".
     static func message(_ error: JSONValue) -> String {
         if let s = error.stringValue { return s }

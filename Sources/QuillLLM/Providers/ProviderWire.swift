@@ -11,8 +11,6 @@ protocol ProviderWire: Sendable {
     func decodeReply(_ body: Data) throws -> WireReply
     /// A fresh decoder for a streamed reply body.
     func streamDecoder() -> any WireStreamDecoder
-    /// The provider's own message in an error body, or the body's text when it has none.
-    func errorMessage(_ body: Data) -> String
 }
 
 /// A complete reply, provider-neutral.
