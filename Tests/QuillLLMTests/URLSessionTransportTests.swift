@@ -63,7 +63,8 @@ final class URLSessionTransportTests: XCTestCase {
         // The transport does not judge statuses: that is ReliableSender's job.
         let failed = try await transport.send(chat("status-503", "x", stream: false))
         XCTAssertEqual(failed.head.status, 503)
-        XCTAssertTrue(String(decoding: try await failed.collect(), as: UTF8.self).contains("service_unavailable"))
+        let failure = String(decoding: try await failed.collect(), as: UTF8.self)
+        XCTAssertTrue(failure.contains("service_unavailable"), failure)
     }
 
     func testIdleTimeoutOnAStalledStream() async throws {
@@ -160,18 +161,18 @@ final class URLSessionTransportTests: XCTestCase {
 
     /// Dropping a response in the middle of its body closes the connection.
     func testDroppingTheStreamClosesTheConnection() async throws {
-        var response: HTTPStreamingResponse? = try await transport.send(chat("slow-300", "one two three four five six"))
-        var iterator: AsyncThrowingStream<Data, Error>.AsyncIterator? = response!.body.makeAsyncIterator()
-        let first = try await iterator!.next()
+        // The response lives only inside this function, so it is released when the function returns.
+        func readFirstChunk() async throws -> Data? {
+            let response = try await transport.send(chat("slow-300", "one two three four five six"))
+            var iterator = response.body.makeAsyncIterator()
+            return try await iterator.next()
+        }
+        let first = try await readFirstChunk()
         XCTAssertNotNil(first)
-        iterator = nil
-        response = nil
         let stats = try await server.waitForStats { $0.disconnects >= 1 }
         XCTAssertEqual(stats.disconnects, 1)
         XCTAssertEqual(stats.successes["one two three four five six"], nil)
         try await waitForNoActiveRequests()
-        _ = iterator
-        _ = response
     }
 
     func testCancelledBeforeSendingThrowsCancelled() async throws {
