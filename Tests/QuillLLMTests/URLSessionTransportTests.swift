@@ -97,6 +97,22 @@ final class URLSessionTransportTests: XCTestCase {
         XCTAssertEqual(try server.stats().disconnects, 1)
     }
 
+    /// A listener whose accept queue is full drops new connection attempts (the SYN goes
+    /// unanswered), so the connection never opens: the connect timeout fires, not first byte.
+    func testConnectTimeoutWhenTheConnectionNeverOpens() async throws {
+        let blackhole = try FullBacklogListener()
+        defer { blackhole.close() }
+        let request = HTTPRequest(url: URL(string: "http://127.0.0.1:\(blackhole.port)/v1/chat/completions")!,
+                                  body: Data("{}".utf8), timeouts: HTTPTimeouts(connect: 0.5, firstByte: 20, idle: 20))
+        do {
+            _ = try await transport.send(request)
+            XCTFail("a connection to a full accept queue answered")
+        } catch let error as TransportError {
+            XCTAssertEqual(error, .timedOut(phase: "connect", seconds: 0.5))
+        }
+        try await waitForNoActiveRequests()
+    }
+
     func testConnectionRefusedOnAClosedPort() async throws {
         let port = try Self.closedPort()
         let request = HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/chat/completions")!,
@@ -216,5 +232,47 @@ final class URLSessionTransportTests: XCTestCase {
         }
         guard bound else { throw FaultServerError(message: "bind() failed") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A loopback listener that never accepts, with its accept queue filled by connections of its
+/// own, so the kernel ignores further connection attempts.
+private final class FullBacklogListener {
+    let port: Int
+    private var descriptors: [Int32] = []
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptors.append(listener)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(listener, generic, length) == 0 && listen(listener, 0) == 0
+                    && getsockname(listener, generic, &length) == 0
+            }
+        }
+        guard ok else { throw FaultServerError(message: "could not listen on loopback") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        // A backlog of 0 holds one finished handshake; a few more non-blocking connects fill
+        // whatever the kernel rounds it up to.
+        for _ in 0..<4 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            _ = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            descriptors.append(client)
+        }
+        usleep(50_000)
+    }
+
+    func close() {
+        for fd in descriptors { _ = Glibc.close(fd) }
+        descriptors = []
     }
 }

@@ -21,9 +21,12 @@ public struct HTTPRequest: Sendable {
 
 /// How long each phase of an exchange may take, in seconds.
 public struct HTTPTimeouts: Sendable, Equatable {
-    /// Until the connection is open.
+    /// Until the connection is open. URLSession on Linux says when a connection opened only by
+    /// starting to send the request body, so `URLSessionTransport` enforces this for requests
+    /// with a body; without one, connecting counts into `firstByte`.
     public var connect: Double
-    /// From sending the request until the response's status line and headers.
+    /// From sending the request until the response's status line and headers (connecting and
+    /// waiting for a free connection included).
     public var firstByte: Double
     /// Between two chunks of the body (a stalled stream).
     public var idle: Double
