@@ -141,17 +141,19 @@ final class URLSessionTransportTests: XCTestCase {
         XCTAssertTrue(String(decoding: received, as: UTF8.self).contains(#""content": " a""#))
     }
 
-    /// Cancelling the task that reads the body closes the connection.
+    /// Cancelling the task that reads the body closes the connection; `collect()` then throws
+    /// `.cancelled` instead of returning the part that had arrived.
     func testCancellingTheReaderClosesTheConnection() async throws {
         let response = try await transport.send(chat("stall", "cancel-reader"))
-        let reader = Task {
-            var count = 0
-            for try await chunk in response.body { count += chunk.count }
-            return count
-        }
+        let reader = Task { try await response.collect() }
         try await server.waitForStats { $0.open == 1 }
         reader.cancel()
-        _ = try? await reader.value
+        do {
+            _ = try await reader.value
+            XCTFail("a cancelled collect() returned a body")
+        } catch let error as TransportError {
+            XCTAssertEqual(error, .cancelled)
+        }
         let stats = try await server.waitForStats { $0.disconnects >= 1 }
         XCTAssertEqual(stats.disconnects, 1)
         try await waitForNoActiveRequests()

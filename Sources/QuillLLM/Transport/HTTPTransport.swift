@@ -57,6 +57,10 @@ public struct HTTPStreamingResponse: Sendable {
     /// The body's chunks, as they arrive. Ends when the body is complete; throws
     /// `TransportError` when the connection fails or stalls. Dropping the stream (or
     /// cancelling the task reading it) closes the connection.
+    ///
+    /// When the reading task is cancelled, the stream just ends (AsyncThrowingStream returns
+    /// nil rather than throwing): a reader that can be cancelled checks `Task.isCancelled`
+    /// after the loop before treating the body as complete.
     public var body: AsyncThrowingStream<Data, Error>
 
     public init(head: HTTPResponseHead, body: AsyncThrowingStream<Data, Error>) {
@@ -64,13 +68,15 @@ public struct HTTPStreamingResponse: Sendable {
         self.body = body
     }
 
-    /// The whole body, for non-streaming responses.
+    /// The whole body, for non-streaming responses. Throws `TransportError.cancelled` when the
+    /// task is cancelled rather than returning the part that had arrived.
     public func collect(limit: Int = 64 << 20) async throws -> Data {
         var data = Data()
         for try await chunk in body {
             data.append(chunk)
             if data.count > limit { throw TransportError.bodyTooLarge(limit: limit) }
         }
+        if Task.isCancelled { throw TransportError.cancelled }
         return data
     }
 }
