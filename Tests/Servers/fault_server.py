@@ -350,7 +350,10 @@ class Exchange:
             text = text[:cut_at]
             finish = ("stop_sequence", matched)
         words = text.split(" ")
-        limit = body.get("max_completion_tokens", body.get("max_tokens", options.get("num_predict")))
+        if self.protocol == "ollama":
+            limit = options.get("num_predict")
+        else:
+            limit = body.get("max_completion_tokens", body.get("max_tokens"))
         if isinstance(limit, int) and 0 <= limit < len([w for w in words if w]):
             kept, count = [], 0
             for w in words:
