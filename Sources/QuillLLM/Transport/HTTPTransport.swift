@@ -104,7 +104,14 @@ public enum TransportError: Error, Equatable, CustomStringConvertible, Sendable 
     public var description: String {
         switch self {
         case .connectionFailed(let m): return "could not connect: \(m)"
-        case .timedOut(let phase, let s): return "timed out waiting \(String(format: "%g", s)) s for the \(phase)"
+        case .timedOut(let phase, let s):
+            let seconds = String(format: "%g", s)
+            switch phase {
+            case "connect": return "timed out after \(seconds) s connecting to the server (connect timeout); check the base URL and the network"
+            case "first byte": return "timed out after \(seconds) s waiting for the response to start (first-byte timeout); the server may be overloaded, or raise the timeout"
+            case "idle": return "the response stalled: no data for \(seconds) s (idle timeout)"
+            default: return "timed out after \(seconds) s (\(phase))"
+            }
         case .connectionLost(let m): return "the connection was lost: \(m)"
         case .cancelled: return "cancelled"
         case .bodyTooLarge(let limit): return "the response body is larger than \(limit) bytes"
