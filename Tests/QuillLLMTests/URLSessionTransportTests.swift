@@ -63,7 +63,8 @@ final class URLSessionTransportTests: XCTestCase {
         // The transport does not judge statuses: that is ReliableSender's job.
         let failed = try await transport.send(chat("status-503", "x", stream: false))
         XCTAssertEqual(failed.head.status, 503)
-        XCTAssertTrue(String(decoding: try await failed.collect(), as: UTF8.self).contains("service_unavailable"))
+        let failure = String(decoding: try await failed.collect(), as: UTF8.self)
+        XCTAssertTrue(failure.contains("service_unavailable"), failure)
     }
 
     func testIdleTimeoutOnAStalledStream() async throws {
@@ -96,6 +97,22 @@ final class URLSessionTransportTests: XCTestCase {
         XCTAssertEqual(try server.stats().disconnects, 1)
     }
 
+    /// A listener whose accept queue is full drops new connection attempts (the SYN goes
+    /// unanswered), so the connection never opens: the connect timeout fires, not first byte.
+    func testConnectTimeoutWhenTheConnectionNeverOpens() async throws {
+        let blackhole = try FullBacklogListener()
+        defer { blackhole.close() }
+        let request = HTTPRequest(url: URL(string: "http://127.0.0.1:\(blackhole.port)/v1/chat/completions")!,
+                                  body: Data("{}".utf8), timeouts: HTTPTimeouts(connect: 0.5, firstByte: 20, idle: 20))
+        do {
+            _ = try await transport.send(request)
+            XCTFail("a connection to a full accept queue answered")
+        } catch let error as TransportError {
+            XCTAssertEqual(error, .timedOut(phase: "connect", seconds: 0.5))
+        }
+        try await waitForNoActiveRequests()
+    }
+
     func testConnectionRefusedOnAClosedPort() async throws {
         let port = try Self.closedPort()
         let request = HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/chat/completions")!,
@@ -124,17 +141,19 @@ final class URLSessionTransportTests: XCTestCase {
         XCTAssertTrue(String(decoding: received, as: UTF8.self).contains(#""content": " a""#))
     }
 
-    /// Cancelling the task that reads the body closes the connection.
+    /// Cancelling the task that reads the body closes the connection; `collect()` then throws
+    /// `.cancelled` instead of returning the part that had arrived.
     func testCancellingTheReaderClosesTheConnection() async throws {
         let response = try await transport.send(chat("stall", "cancel-reader"))
-        let reader = Task {
-            var count = 0
-            for try await chunk in response.body { count += chunk.count }
-            return count
-        }
+        let reader = Task { try await response.collect() }
         try await server.waitForStats { $0.open == 1 }
         reader.cancel()
-        _ = try? await reader.value
+        do {
+            _ = try await reader.value
+            XCTFail("a cancelled collect() returned a body")
+        } catch let error as TransportError {
+            XCTAssertEqual(error, .cancelled)
+        }
         let stats = try await server.waitForStats { $0.disconnects >= 1 }
         XCTAssertEqual(stats.disconnects, 1)
         try await waitForNoActiveRequests()
@@ -160,18 +179,18 @@ final class URLSessionTransportTests: XCTestCase {
 
     /// Dropping a response in the middle of its body closes the connection.
     func testDroppingTheStreamClosesTheConnection() async throws {
-        var response: HTTPStreamingResponse? = try await transport.send(chat("slow-300", "one two three four five six"))
-        var iterator: AsyncThrowingStream<Data, Error>.AsyncIterator? = response!.body.makeAsyncIterator()
-        let first = try await iterator!.next()
+        // The response lives only inside this function, so it is released when the function returns.
+        func readFirstChunk() async throws -> Data? {
+            let response = try await transport.send(chat("slow-300", "one two three four five six"))
+            var iterator = response.body.makeAsyncIterator()
+            return try await iterator.next()
+        }
+        let first = try await readFirstChunk()
         XCTAssertNotNil(first)
-        iterator = nil
-        response = nil
         let stats = try await server.waitForStats { $0.disconnects >= 1 }
         XCTAssertEqual(stats.disconnects, 1)
         XCTAssertEqual(stats.successes["one two three four five six"], nil)
         try await waitForNoActiveRequests()
-        _ = iterator
-        _ = response
     }
 
     func testCancelledBeforeSendingThrowsCancelled() async throws {
@@ -215,5 +234,47 @@ final class URLSessionTransportTests: XCTestCase {
         }
         guard bound else { throw FaultServerError(message: "bind() failed") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A loopback listener that never accepts, with its accept queue filled by connections of its
+/// own, so the kernel ignores further connection attempts.
+private final class FullBacklogListener {
+    let port: Int
+    private var descriptors: [Int32] = []
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptors.append(listener)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(listener, generic, length) == 0 && listen(listener, 0) == 0
+                    && getsockname(listener, generic, &length) == 0
+            }
+        }
+        guard ok else { throw FaultServerError(message: "could not listen on loopback") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        // A backlog of 0 holds one finished handshake; a few more non-blocking connects fill
+        // whatever the kernel rounds it up to.
+        for _ in 0..<4 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            _ = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            descriptors.append(client)
+        }
+        usleep(50_000)
+    }
+
+    func close() {
+        for fd in descriptors { _ = Glibc.close(fd) }
+        descriptors = []
     }
 }

@@ -145,5 +145,6 @@ private final class Locked<Value>: @unchecked Sendable {
 
 public struct FaultServerError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -51,7 +51,8 @@ Behaviour is chosen by the request's `model` (any other name answers normally):
   random-<pct>       each attempt fails with probability pct% with 500, 503 or 429 (retry-after-ms: 10); which
                      attempts fail is decided by sha256("<key>\\n<attempt number>"), so it is repeatable
 
-Counting: the key of a request is the text of its last user message. Every request to a model endpoint
+Counting: the key of a request is the text of its last user message, whatever the model and endpoint
+(so give each test its own text, or POST /reset between tests). Every request to a model endpoint
 is one attempt of its key (counted when it arrives, before any fault); a success is counted when a 2xx
 answer was written completely. `disconnects` counts responses the client closed before they ended
 (a write failed, or the socket read EOF while the server was waiting); `open` is the number of
@@ -349,7 +350,10 @@ class Exchange:
             text = text[:cut_at]
             finish = ("stop_sequence", matched)
         words = text.split(" ")
-        limit = body.get("max_completion_tokens", body.get("max_tokens", options.get("num_predict")))
+        if self.protocol == "ollama":
+            limit = options.get("num_predict")
+        else:
+            limit = body.get("max_completion_tokens", body.get("max_tokens"))
         if isinstance(limit, int) and 0 <= limit < len([w for w in words if w]):
             kept, count = [], 0
             for w in words:

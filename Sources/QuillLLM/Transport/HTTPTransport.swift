@@ -21,9 +21,12 @@ public struct HTTPRequest: Sendable {
 
 /// How long each phase of an exchange may take, in seconds.
 public struct HTTPTimeouts: Sendable, Equatable {
-    /// Until the connection is open.
+    /// Until the connection is open. URLSession on Linux says when a connection opened only by
+    /// starting to send the request body, so `URLSessionTransport` enforces this for requests
+    /// with a body; without one, connecting counts into `firstByte`.
     public var connect: Double
-    /// From sending the request until the response's status line and headers.
+    /// From sending the request until the response's status line and headers (connecting and
+    /// waiting for a free connection included).
     public var firstByte: Double
     /// Between two chunks of the body (a stalled stream).
     public var idle: Double
@@ -54,6 +57,10 @@ public struct HTTPStreamingResponse: Sendable {
     /// The body's chunks, as they arrive. Ends when the body is complete; throws
     /// `TransportError` when the connection fails or stalls. Dropping the stream (or
     /// cancelling the task reading it) closes the connection.
+    ///
+    /// When the reading task is cancelled, the stream just ends (AsyncThrowingStream returns
+    /// nil rather than throwing): a reader that can be cancelled checks `Task.isCancelled`
+    /// after the loop before treating the body as complete.
     public var body: AsyncThrowingStream<Data, Error>
 
     public init(head: HTTPResponseHead, body: AsyncThrowingStream<Data, Error>) {
@@ -61,13 +68,15 @@ public struct HTTPStreamingResponse: Sendable {
         self.body = body
     }
 
-    /// The whole body, for non-streaming responses.
+    /// The whole body, for non-streaming responses. Throws `TransportError.cancelled` when the
+    /// task is cancelled rather than returning the part that had arrived.
     public func collect(limit: Int = 64 << 20) async throws -> Data {
         var data = Data()
         for try await chunk in body {
             data.append(chunk)
             if data.count > limit { throw TransportError.bodyTooLarge(limit: limit) }
         }
+        if Task.isCancelled { throw TransportError.cancelled }
         return data
     }
 }
@@ -95,7 +104,14 @@ public enum TransportError: Error, Equatable, CustomStringConvertible, Sendable 
     public var description: String {
         switch self {
         case .connectionFailed(let m): return "could not connect: \(m)"
-        case .timedOut(let phase, let s): return "timed out waiting \(String(format: "%g", s)) s for the \(phase)"
+        case .timedOut(let phase, let s):
+            let seconds = String(format: "%g", s)
+            switch phase {
+            case "connect": return "timed out after \(seconds) s connecting to the server (connect timeout); check the base URL and the network"
+            case "first byte": return "timed out after \(seconds) s waiting for the response to start (first-byte timeout); the server may be overloaded, or raise the timeout"
+            case "idle": return "the response stalled: no data for \(seconds) s (idle timeout)"
+            default: return "timed out after \(seconds) s (\(phase))"
+            }
         case .connectionLost(let m): return "the connection was lost: \(m)"
         case .cancelled: return "cancelled"
         case .bodyTooLarge(let limit): return "the response body is larger than \(limit) bytes"
