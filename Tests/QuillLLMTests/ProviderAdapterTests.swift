@@ -139,7 +139,7 @@ final class ProviderAdapterTests: XCTestCase {
 
     func testStalledRepliesTimeOut() async throws {
         let stalled = try await failure(try model(.openAI, "stall", retries: 0, timeout: 0.5), "s \(UUID().uuidString)", stream: true)
-        XCTAssertTrue(stalled.description.contains("timed out"), stalled.description)
+        XCTAssertTrue(stalled.description.contains("idle timeout"), stalled.description)
         let silent = try await failure(try model(.openAI, "stall-head", retries: 0, timeout: 0.5), "h \(UUID().uuidString)")
         XCTAssertTrue(silent.description.contains("timed out"), silent.description)
     }
