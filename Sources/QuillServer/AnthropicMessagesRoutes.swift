@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import QuillEngine
 import QuillLLM
@@ -98,11 +99,11 @@ struct AnthropicMessagesRoutes {
         let id = ResponseID.make("msg_")
         let stops = messages.parameters.stop ?? []
 
-        func usage(_ output: Int) -> JSONValue {
+        @Sendable func usage(_ output: Int) -> JSONValue {
             .object([("input_tokens", .int(inputTokens)), ("output_tokens", .int(output)),
                      ("cache_creation_input_tokens", .int(0)), ("cache_read_input_tokens", .int(0))])
         }
-        func message(content: [JSONValue], stopReason: String?, stopSequence: String?, output: Int) -> JSONValue {
+        @Sendable func message(content: [JSONValue], stopReason: String?, stopSequence: String?, output: Int) -> JSONValue {
             .object([("id", .string(id)), ("type", .string("message")), ("role", .string("assistant")),
                      ("model", .string(entry.id)), ("content", .array(content)),
                      ("stop_reason", stopReason.map(JSONValue.string) ?? .null),
@@ -121,6 +122,7 @@ struct AnthropicMessagesRoutes {
                                  output: response.usage.outputTokens))
         }
 
+        let streamed = llmRequest
         return SSEWriter.response { sse in
             try await sse.send(.object([("type", .string("message_start")),
                                         ("message", message(content: [], stopReason: nil, stopSequence: nil, output: 0))]),
@@ -130,7 +132,7 @@ struct AnthropicMessagesRoutes {
                                event: "content_block_start")
             try await sse.send(.object([("type", .string("ping"))]), event: "ping")
             do {
-                let response = try await run.run([llmRequest]) { event in
+                let response = try await run.run([streamed]) { event in
                     guard case .delta(_, let text, _) = event, !text.isEmpty else { return }
                     try await sse.send(.object([("type", .string("content_block_delta")), ("index", .int(0)),
                                                 ("delta", .object([("type", .string("text_delta")), ("text", .string(text))]))]),

@@ -37,22 +37,9 @@ struct OpenAICompletionsRoutes {
             requests += options.requests(input: .text(prompt), constraint: nil)
         }
         // Choice k continues prompt k / n, as OpenAI numbers them.
-        let promptOf = { (choice: Int) in prompts[choice / options.n] }
-        let id = ResponseID.make("cmpl-"), created = ResponseID.now
+        let shape = Shape(id: ResponseID.make("cmpl-"), created: ResponseID.now, model: entry.id, prompts: prompts, n: options.n)
         let tokenizer = entry.engine.tokenizer
-
-        func choice(_ index: Int, text: String, logprobs: JSONValue, finish: String?) -> JSONValue {
-            .object([("text", .string(text)), ("index", .int(index)), ("logprobs", logprobs),
-                     ("finish_reason", finish.map(JSONValue.string) ?? .null)])
-        }
-        func completion(_ choices: [JSONValue], usage: JSONValue?) -> JSONValue {
-            var fields: [(key: String, value: JSONValue)] = [
-                ("id", .string(id)), ("object", .string("text_completion")), ("created", .int(created)),
-                ("model", .string(entry.id)), ("system_fingerprint", .null), ("choices", .array(choices)),
-            ]
-            if let usage { fields.append(("usage", usage)) }
-            return .object(fields)
-        }
+        let (settings, choiceRequests, promptCount) = (options, requests, promptTokens)
 
         if !options.stream {
             let responses: [LLMResponse]
@@ -62,41 +49,66 @@ struct OpenAICompletionsRoutes {
                 throw APIError.from(error)
             }
             let choices = responses.enumerated().map { index, response in
-                let prefix = echo ? promptOf(index) : ""
+                let prefix = echo ? shape.prompt(of: index) : ""
                 let logprobs = options.logprobs
                     ? Logprobs.completion(response.visibleTokens(tokenizer), tokenizer: tokenizer, top: options.topLogprobs, startOffset: prefix.count)
                     : .null
-                return choice(index, text: prefix + response.text, logprobs: logprobs, finish: response.openAIFinishReason)
+                return shape.choice(index, text: prefix + response.text, logprobs: logprobs, finish: response.openAIFinishReason)
             }
-            return .json(completion(choices, usage: OpenAIOptions.usage(promptTokens: promptTokens, responses: responses)))
+            return .json(shape.completion(choices, usage: OpenAIOptions.usage(promptTokens: promptTokens, responses: responses)))
         }
 
         return SSEWriter.response { sse in
-            let usageField: JSONValue? = options.includeUsage ? .null : nil
+            let usageField: JSONValue? = settings.includeUsage ? .null : nil
             if echo {
-                for index in requests.indices {
-                    try await sse.send(completion([choice(index, text: promptOf(index), logprobs: .null, finish: nil)], usage: usageField))
+                for index in choiceRequests.indices {
+                    try await sse.send(shape.completion([shape.choice(index, text: shape.prompt(of: index), logprobs: .null, finish: nil)], usage: usageField))
                 }
             }
             do {
-                let responses = try await run.run(requests) { event in
+                let responses = try await run.run(choiceRequests) { event in
                     switch event {
                     case .delta(let index, let text, let token):
                         guard !text.isEmpty else { return }
-                        let logprobs = options.logprobs && token != nil
-                            ? Logprobs.completion([token!], tokenizer: tokenizer, top: options.topLogprobs, startOffset: 0) : .null
-                        try await sse.send(completion([choice(index, text: text, logprobs: logprobs, finish: nil)], usage: usageField))
+                        let logprobs = settings.logprobs && token != nil
+                            ? Logprobs.completion([token!], tokenizer: tokenizer, top: settings.topLogprobs, startOffset: 0) : .null
+                        try await sse.send(shape.completion([shape.choice(index, text: text, logprobs: logprobs, finish: nil)], usage: usageField))
                     case .done(let index, let response):
-                        try await sse.send(completion([choice(index, text: "", logprobs: .null, finish: response.openAIFinishReason)], usage: usageField))
+                        try await sse.send(shape.completion([shape.choice(index, text: "", logprobs: .null, finish: response.openAIFinishReason)], usage: usageField))
                     }
                 }
-                if options.includeUsage {
-                    try await sse.send(completion([], usage: OpenAIOptions.usage(promptTokens: promptTokens, responses: responses)))
+                if settings.includeUsage {
+                    try await sse.send(shape.completion([], usage: OpenAIOptions.usage(promptTokens: promptCount, responses: responses)))
                 }
             } catch {
-                try await sse.send(APIError.from(error).body(flavor: .openAI, requestID: id))
+                try await sse.send(APIError.from(error).body(flavor: .openAI, requestID: shape.id))
             }
             try await sse.sendDone()
+        }
+    }
+
+    /// The fixed parts of a response and how its objects are shaped.
+    struct Shape: Sendable {
+        let id: String
+        let created: Int
+        let model: String
+        let prompts: [String]
+        let n: Int
+
+        func prompt(of choice: Int) -> String { prompts[choice / n] }
+
+        func choice(_ index: Int, text: String, logprobs: JSONValue, finish: String?) -> JSONValue {
+            .object([("text", .string(text)), ("index", .int(index)), ("logprobs", logprobs),
+                     ("finish_reason", finish.map(JSONValue.string) ?? .null)])
+        }
+
+        func completion(_ choices: [JSONValue], usage: JSONValue?) -> JSONValue {
+            var fields: [(key: String, value: JSONValue)] = [
+                ("id", .string(id)), ("object", .string("text_completion")), ("created", .int(created)),
+                ("model", .string(model)), ("system_fingerprint", .null), ("choices", .array(choices)),
+            ]
+            if let usage { fields.append(("usage", usage)) }
+            return .object(fields)
         }
     }
 

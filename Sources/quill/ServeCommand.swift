@@ -53,8 +53,9 @@ struct Serve: ParsableCommand {
             do {
                 try await server.run { host, port in
                     let shown = host.contains(":") ? "[\(host)]" : host
-                    print("quill serve: listening on http://\(shown):\(port) (models: \(ids)\(key == nil ? "" : "; API key required"))")
-                    fflush(stdout)
+                    // Written unbuffered: whoever started the server waits for this line.
+                    let line = "quill serve: listening on http://\(shown):\(port) (models: \(ids)\(key == nil ? "" : "; API key required"))\n"
+                    FileHandle.standardOutput.write(Data(line.utf8))
                 }
             } catch {
                 outcome.error = error
