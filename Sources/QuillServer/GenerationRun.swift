@@ -55,7 +55,13 @@ struct GenerationRun {
                     record(response)
                     remaining -= 1
                 }
-                try await handle(event)
+                do {
+                    try await handle(event)
+                } catch {
+                    // The client is gone: leaving the group cancels the choices still generating.
+                    if remaining > 0 { metrics.increment(ServerMetrics.cancelled, [("gen_ai_request_model", id)], by: Double(remaining)) }
+                    throw error
+                }
                 if remaining == 0 { break }
             }
             continuation.finish()

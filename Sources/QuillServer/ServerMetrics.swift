@@ -41,6 +41,9 @@ final class ServerMetrics: Sendable {
     static let tokenUsage = Family(
         name: "gen_ai_server_token_usage_total", kind: .counter,
         help: "Tokens read (input: prompts, templated) and generated (output), by model and operation.")
+    static let cancelled = Family(
+        name: "quill_server_generations_cancelled_total", kind: .counter,
+        help: "Generations stopped because their client went away before the end of the stream.")
     static let sequences = Family(
         name: "quill_server_sequences", kind: .gauge,
         help: "Generations submitted to a model's scheduler and not finished: running (decoded together, up to its batch size) or waiting for a slot.")
@@ -49,7 +52,7 @@ final class ServerMetrics: Sendable {
         help: "HTTP requests being answered (streams count until their last byte).")
 
     static let families = [httpRequests, httpDuration, operationDuration, timeToFirstToken, timePerOutputToken,
-                           tokenUsage, sequences, inFlight]
+                           tokenUsage, cancelled, sequences, inFlight]
 
     /// A label set, ordered as given (the key of a series).
     typealias Labels = [(String, String)]
