@@ -13,6 +13,10 @@ final class HTTPAPITests: XCTestCase {
 
     var bearer: [String: String] { ["Authorization": "Bearer \(Self.key)"] }
 
+    func expectStatus(_ status: Int, _ reply: HTTPReply, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(reply.status, status, "\(message) \(reply.text)", file: file, line: line)
+    }
+
     /// OpenAI's error object of a reply, checked for its four fields.
     func openAIError(_ reply: HTTPReply, status: Int, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         XCTAssertEqual(reply.status, status, reply.text, file: file, line: line)
@@ -51,8 +55,8 @@ final class HTTPAPITests: XCTestCase {
         _ = try anthropicError(try await HTTP.post(base + "/v1/messages", json: messages, headers: ["x-api-key": "nope", "anthropic-version": "2023-06-01"]),
                                status: 401, type: "authentication_error")
         // Both ways of giving the key work on /v1/messages.
-        XCTAssertEqual(try await HTTP.post(base + "/v1/messages", json: messages, headers: anthropic).status, 200)
-        XCTAssertEqual(try await HTTP.post(base + "/v1/messages", json: messages, headers: bearer.merging(["anthropic-version": "2026-10-21"]) { $1 }).status, 200)
+        expectStatus(200, try await HTTP.post(base + "/v1/messages", json: messages, headers: anthropic))
+        expectStatus(200, try await HTTP.post(base + "/v1/messages", json: messages, headers: bearer.merging(["anthropic-version": "2026-10-21"]) { $1 }))
 
         // anthropic-version: required, and one of the two.
         var message = try anthropicError(try await HTTP.post(base + "/v1/messages", json: messages, headers: ["x-api-key": Self.key]),
@@ -116,7 +120,7 @@ final class HTTPAPITests: XCTestCase {
         message = try anthropicError(try await HTTP.post(base + "/v1/messages", json: sampled, headers: bearer.merging(["anthropic-version": "2026-10-21"]) { $1 }),
                                      status: 400, type: "invalid_request_error")
         XCTAssertTrue(message.contains("top_k"), message)
-        XCTAssertEqual(try await HTTP.post(base + "/v1/messages", json: sampled, headers: anthropic).status, 200, "top_k is fine under 2023-06-01")
+        expectStatus(200, try await HTTP.post(base + "/v1/messages", json: sampled, headers: anthropic), "top_k is fine under 2023-06-01")
 
         // 413 over --max-body-bytes, in both shapes.
         var big = chat
@@ -133,7 +137,7 @@ final class HTTPAPITests: XCTestCase {
         extra["metadata"] = ["a": "b"]
         extra["store"] = false
         extra["parallel_tool_calls"] = true
-        XCTAssertEqual(try await HTTP.post(base + "/v1/chat/completions", json: extra, headers: bearer).status, 200)
+        expectStatus(200, try await HTTP.post(base + "/v1/chat/completions", json: extra, headers: bearer))
         let health = try await HTTP.get(base + "/health")
         XCTAssertEqual(health.status, 200, "health needs no key")
         XCTAssertEqual(try health.json()["status"] as? String, "ok")
@@ -167,7 +171,7 @@ final class HTTPAPITests: XCTestCase {
             }
         }
         print("malformed requests, by status: \(statuses.sorted { $0.key < $1.key })")
-        XCTAssertEqual(try await HTTP.get(server.baseURL + "/health").status, 200)
+        expectStatus(200, try await HTTP.get(server.baseURL + "/health"))
     }
 
     /// The Anthropic stream on the wire: every record has an `event:` line naming its type, in
@@ -214,11 +218,11 @@ final class HTTPAPITests: XCTestCase {
         }
         var streamed = chat
         streamed["stream"] = true
-        XCTAssertEqual(try await HTTP.post(base + "/v1/chat/completions", json: streamed, headers: bearer).status, 200)
+        expectStatus(200, try await HTTP.post(base + "/v1/chat/completions", json: streamed, headers: bearer))
         var unknown = chat
         unknown["model"] = "nope"
-        XCTAssertEqual(try await HTTP.post(base + "/v1/chat/completions", json: unknown, headers: bearer).status, 404)
-        XCTAssertEqual(try await HTTP.post(base + "/v1/embeddings", json: ["model": model, "input": ["a b c"]], headers: bearer).status, 200)
+        expectStatus(404, try await HTTP.post(base + "/v1/chat/completions", json: unknown, headers: bearer))
+        expectStatus(200, try await HTTP.post(base + "/v1/embeddings", json: ["model": model, "input": ["a b c"]], headers: bearer))
 
         let reply = try await HTTP.get(base + "/metrics")
         XCTAssertEqual(reply.status, 200)

@@ -175,7 +175,11 @@ extension ServerProcess {
         let semaphore = DispatchSemaphore(value: 0)
         let box = ResultBox()
         Task {
-            box.result = Result { try await HTTP.get(server.baseURL + "/v1/models", headers: server.apiKey.map { ["Authorization": "Bearer \($0)"] } ?? [:]) }
+            do {
+                box.result = .success(try await HTTP.get(server.baseURL + "/v1/models", headers: server.apiKey.map { ["Authorization": "Bearer \($0)"] } ?? [:]))
+            } catch {
+                box.result = .failure(error)
+            }
             semaphore.signal()
         }
         semaphore.wait()
