@@ -65,13 +65,16 @@ struct OpenAICompletionsRoutes {
                     try await sse.send(shape.completion([shape.choice(index, text: shape.prompt(of: index), logprobs: .null, finish: nil)], usage: usageField))
                 }
             }
+            // Where each choice's next text starts, for the log-probabilities' `text_offset`.
+            var offsets = choiceRequests.indices.map { echo ? shape.prompt(of: $0).count : 0 }
             do {
                 let responses = try await run.run(choiceRequests) { event in
                     switch event {
                     case .delta(let index, let text, let token):
                         guard !text.isEmpty else { return }
                         let logprobs = settings.logprobs && token != nil
-                            ? Logprobs.completion([token!], tokenizer: tokenizer, top: settings.topLogprobs, startOffset: 0) : .null
+                            ? Logprobs.completion([token!], tokenizer: tokenizer, top: settings.topLogprobs, startOffset: offsets[index]) : .null
+                        offsets[index] += text.count
                         try await sse.send(shape.completion([shape.choice(index, text: text, logprobs: logprobs, finish: nil)], usage: usageField))
                     case .done(let index, let response):
                         try await sse.send(shape.completion([shape.choice(index, text: "", logprobs: .null, finish: response.openAIFinishReason)], usage: usageField))
