@@ -59,18 +59,10 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(.unauthorized, "no API key: this server needs one; send \(how) with the key given to quill serve --api-key",
                            code: "invalid_api_key")
         }
-        guard Self.constantTimeEqual(offered, key) else {
+        guard APIKey.matches(offered, key) else {
             throw APIError(.unauthorized, "incorrect API key; use the key given to quill serve --api-key (or QUILL_SERVE_API_KEY)",
                            code: "invalid_api_key")
         }
-    }
-
-    /// Compares keys without stopping at the first difference, so timing does not reveal a prefix.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<min(x.count, y.count) { difference |= x[i] ^ y[i] }
-        return difference == 0
     }
 
     /// The response for any error a route threw.
@@ -91,5 +83,16 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             apiError = APIError(.internalServerError, "internal error: \(error)", code: "server_error")
         }
         return apiError.response(flavor: flavor, requestID: requestID)
+    }
+}
+
+/// API key checks.
+enum APIKey {
+    /// Compares keys without stopping at the first difference, so timing does not reveal a prefix.
+    static func matches(_ offered: String, _ key: String) -> Bool {
+        let x = Array(offered.utf8), y = Array(key.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<min(x.count, y.count) { difference |= x[i] ^ y[i] }
+        return difference == 0
     }
 }
