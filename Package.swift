@@ -9,11 +9,13 @@ let package = Package(
         .library(name: "QuillLanguage", targets: ["QuillLanguage"]),
         .library(name: "QuillEngine", targets: ["QuillEngine"]),
         .library(name: "QuillLLM", targets: ["QuillLLM"]),
+        .library(name: "QuillServer", targets: ["QuillServer"]),
         .executable(name: "quill", targets: ["quill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The DSL: lexer, parser, compiler, VM, core library. Knows nothing of LLMs.
@@ -27,9 +29,12 @@ let package = Package(
         .target(name: "QuillLLM", dependencies: ["QuillEngine"]),
         // The embedding façade: the language wired to the LLM layer.
         .target(name: "Quill", dependencies: ["QuillLanguage", "QuillLLM", "QuillEngine", "ZIPFoundation"]),
+        // `quill serve`: OpenAI- and Anthropic-compatible HTTP endpoints over local models. Its own
+        // target so that embedders of Quill and QuillLLM do not compile a web server.
+        .target(name: "QuillServer", dependencies: ["QuillLLM", "QuillEngine", .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "quill",
-            dependencies: ["Quill", "QuillEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Quill", "QuillEngine", "QuillServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // A statically linked runtime starts faster and uses ~3 MB less memory than loading
             // the shared Swift libraries (measured: 10.3 MB vs 13.7 MB peak RSS for `print(1)`).
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-lFoundationNetworking", "-l_CFURLSessionInterface", "-l:libcurl.so.4", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
@@ -38,6 +43,7 @@ let package = Package(
         .target(name: "QuillTestSupport", path: "Tests/QuillTestSupport"),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
+        .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillTestSupport"], exclude: ["Python"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

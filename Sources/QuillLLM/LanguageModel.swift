@@ -39,10 +39,14 @@ public struct LLMToken: Sendable, Equatable {
     public var id: Int
     public var text: String
     public var logprob: Double
-    public init(id: Int, text: String, logprob: Double) {
+    /// The most likely tokens at this step, most likely first, when the request asked for
+    /// them (`LLMParameters.topLogprobs`).
+    public var alternatives: [LLMToken]
+    public init(id: Int, text: String, logprob: Double, alternatives: [LLMToken] = []) {
         self.id = id
         self.text = text
         self.logprob = logprob
+        self.alternatives = alternatives
     }
 }
 

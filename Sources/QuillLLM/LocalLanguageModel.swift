@@ -71,15 +71,11 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
                     case .piece(let piece):
                         if !piece.text.isEmpty { firstText.withLock { t in if t == nil { t = MonotonicClock.now() } } }
                         guard streaming else { break }
-                        let token = piece.token.map {
-                            LLMToken(id: $0.id, text: String(decoding: tokenizer.bytes(of: $0.id), as: UTF8.self), logprob: Double($0.logprob))
-                        }
+                        let token = piece.token.map { Self.token($0, tokenizer) }
                         continuation.yield(.delta(piece.text, token: token))
                     case .finished(let result):
                         let end = MonotonicClock.now()
-                        let tokens = result.tokens.map {
-                            LLMToken(id: $0.id, text: String(decoding: tokenizer.bytes(of: $0.id), as: UTF8.self), logprob: Double($0.logprob))
-                        }
+                        let tokens = result.tokens.map { Self.token($0, tokenizer) }
                         continuation.yield(.done(LLMResponse(
                             model: name, text: result.text, finishReason: result.finishReason.rawValue,
                             usage: LLMUsage(inputTokens: result.promptTokens, outputTokens: result.tokens.count),
@@ -97,6 +93,13 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
                 continuation.finish(throwing: error)
             }
         }
+    }
+
+    /// A sampled token as the LLM layer reports it, with its alternatives when they were asked for.
+    static func token(_ sampled: SampledToken, _ tokenizer: Tokenizer) -> LLMToken {
+        func text(_ id: Int) -> String { String(decoding: tokenizer.bytes(of: id), as: UTF8.self) }
+        return LLMToken(id: sampled.id, text: text(sampled.id), logprob: Double(sampled.logprob),
+                        alternatives: sampled.alternatives.map { LLMToken(id: $0.id, text: text($0.id), logprob: Double($0.logprob)) })
     }
 
     /// The engine's options for a request, with every setting range-checked.

@@ -27,7 +27,7 @@ struct QuillCommand: ParsableCommand {
             quill check FILE...      report every compile error, run nothing
             """,
         version: QuillVersion.string,
-        subcommands: [Run.self, Check.self, Generate.self, Pull.self, Models.self, Tokenize.self, Logits.self, Bench.self],
+        subcommands: [Run.self, Check.self, Generate.self, Pull.self, Models.self, Tokenize.self, Logits.self, Bench.self, Serve.self],
         defaultSubcommand: Run.self
     )
 }

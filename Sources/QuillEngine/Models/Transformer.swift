@@ -1,4 +1,5 @@
 import CQuillKernels
+import Foundation
 
 /// A llama-family decoder (llama, qwen2) over weights mapped from a GGUF file.
 ///
@@ -21,6 +22,9 @@ public final class Transformer: @unchecked Sendable {
     /// Logits of a batched pass, one row per sequence.
     private let batchLogits: UnsafeMutablePointer<Float>
     private let sharedInputGroups: [(qkv: UnsafeMutableBufferPointer<WeightMatrix>, gateUp: UnsafeMutableBufferPointer<WeightMatrix>)]
+    /// Held for every forward pass: the thread pool and the product scratch are shared, so
+    /// passes from different threads (the scheduler's and an embedding request's) take turns.
+    let passLock = NSLock()
 
     public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256) throws {
         let config = try ModelConfig(file: file)
@@ -83,6 +87,8 @@ public final class Transformer: @unchecked Sendable {
         var allLogits: UnsafeMutablePointer<Float>? = nil
         if eachLogits != nil { allLogits = .allocate(capacity: maxBatch * config.vocabularySize) }
         defer { allLogits?.deallocate() }
+        passLock.lock()
+        defer { passLock.unlock() }
         var start = 0
         while start < tokens.count {
             let end = min(tokens.count, start + maxBatch)
@@ -131,6 +137,8 @@ public final class Transformer: @unchecked Sendable {
             }
         }
         guard !tokens.isEmpty else { return }
+        passLock.lock()
+        defer { passLock.unlock() }
         let longest = states.map(\.contextLength).max()!
         if batchScratch.map({ $0.contextLength < longest }) ?? true {
             batchScratch = InferenceState(config: config, contextLength: longest, maxBatch: maxBatch, threads: pool.threadCount)
@@ -178,9 +186,12 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// One forward pass over `tokens`. `scratch` provides the activation rows (and, for a single
-    /// sequence, is that sequence); keys, values and positions come from `placement`.
-    private func forward(_ tokens: UnsafeBufferPointer<Int>, scratch s: InferenceState, placement: Placement,
-                         allLogits: UnsafeMutablePointer<Float>?, isLast: Bool) {
+    /// sequence, is that sequence); keys, values and positions come from `placement`. With
+    /// `hidden` (a single sequence only), every token's final hidden state — the output norm's
+    /// result, which the output matrix turns into logits — is written there, one row per token
+    /// (what embeddings are pooled from). Callers hold `passLock`.
+    func forward(_ tokens: UnsafeBufferPointer<Int>, scratch s: InferenceState, placement: Placement,
+                 allLogits: UnsafeMutablePointer<Float>?, isLast: Bool, hidden: UnsafeMutablePointer<Float>? = nil) {
         let c = config, n = tokens.count, d = c.embeddingLength
         let qDim = c.headCount * c.headDimension, kvDim = s.kvDimension, ffn = c.feedForwardLength
         for (t, token) in tokens.enumerated() { weights.tokenEmbedding.row(token, into: s.x + t * d) }
@@ -212,6 +223,7 @@ public final class Transformer: @unchecked Sendable {
         let v = c.vocabularySize
         if let sequence = placement.sequence {
             sequence.position += n
+            if let hidden { normalize(s.x, weights.outputNorm, into: hidden, tokens: n) }
             if let allLogits {
                 normalize(s.x, weights.outputNorm, into: s.xb, tokens: n)
                 matmul.multiply(weights.output, s.xb, tokens: n, into: allLogits)
