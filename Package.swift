@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "QuillTestSupport", path: "Tests/QuillTestSupport"),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
-        .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillTestSupport"], exclude: ["Python"]),
+        .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillEngine", "QuillTestSupport"], exclude: ["Python"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

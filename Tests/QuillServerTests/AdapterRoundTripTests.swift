@@ -1,5 +1,6 @@
 import Foundation
 import Quill
+import QuillEngine
 import XCTest
 
 /// Quill's own provider adapters talking to `quill serve`: both protocols, whole and
