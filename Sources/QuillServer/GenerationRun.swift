@@ -36,11 +36,18 @@ struct GenerationRun {
                 group.addTask {
                     defer { metrics.sequence(model: id, -1) }
                     do {
+                        var finished = false
                         for try await event in stream {
                             switch event {
                             case .delta(let text, let token): continuation.yield(.delta(index: index, text: text, token: token))
-                            case .done(let response): continuation.yield(.done(index: index, response: response))
+                            case .done(let response):
+                                finished = true
+                                continuation.yield(.done(index: index, response: response))
                             }
+                        }
+                        // A stream that ends without its result would leave the consumer waiting.
+                        if !finished, !Task.isCancelled {
+                            throw LLMError.provider(model: id, message: "the generation ended without a result")
                         }
                     } catch {
                         continuation.finish(throwing: error)

@@ -156,7 +156,7 @@ final class HTTPAPITests: XCTestCase {
         ]
         let names = ["model", "messages", "prompt", "input", "max_tokens", "temperature", "top_p", "n", "stop", "stream",
                      "stream_options", "seed", "logprobs", "top_logprobs", "response_format", "encoding_format", "system",
-                     "stop_sequences", "max_completion_tokens", "echo", "dimensions", "tools"]
+                     "stop_sequences", "max_completion_tokens", "echo", "dimensions", "tools", "top_k", "presence_penalty"]
         var statuses: [Int: Int] = [:]
         for (path, valid) in fields {
             for name in names {

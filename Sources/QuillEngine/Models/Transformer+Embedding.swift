@@ -11,8 +11,8 @@ extension Transformer {
     /// The unit-length mean-pooled embedding of `tokens` (`config.embeddingLength` values).
     ///
     /// Attention stays causal, as in generation: position i sees tokens 0…i. The sequence gets
-    /// its own cache, sized for the input, and is read in passes of `maxBatch` tokens; passes
-    /// take turns with any generation running on the same model.
+    /// its own cache, sized for the input, and is read in passes of `maxBatch` tokens; each pass
+    /// takes its turn with the generation passes of the same model.
     public func embedding(of tokens: [Int]) throws -> [Float] {
         guard !tokens.isEmpty else { throw ModelError("the input is empty: there is nothing to embed") }
         if let bad = tokens.first(where: { $0 < 0 || $0 >= config.vocabularySize }) {
@@ -28,13 +28,14 @@ extension Transformer {
         // Summed in Double: a long input adds thousands of rows, and the mean should not depend
         // on how the input was cut into passes.
         var sum = [Double](repeating: 0, count: d)
-        passLock.lock()
-        defer { passLock.unlock() }
         var start = 0
         while start < tokens.count {
             let end = min(tokens.count, start + maxBatch)
-            tokens[start..<end].withContiguousStorageIfAvailable { chunk in
-                forward(chunk, scratch: state, placement: Placement(sequence: state), allLogits: nil, isLast: false, hidden: hidden)
+            // The lock is taken per pass, so a long input lets generation passes run in between.
+            passLock.withLock {
+                _ = tokens[start..<end].withContiguousStorageIfAvailable { chunk in
+                    forward(chunk, scratch: state, placement: Placement(sequence: state), allLogits: nil, isLast: false, hidden: hidden)
+                }
             }
             for t in 0..<(end - start) {
                 let row = hidden + t * d
