@@ -45,19 +45,19 @@ extension JSONSchemaCompiler {
         return quote + builder.repetition(of: [jsonCharacter()], min: minLength, max: upper, hint: "chars") + quote
     }
 
-    /// One character of a JSON string: anything but `"`, `\` and control characters, or an
-    /// escape. `\u` escapes of surrogates are left out, so every output decodes to valid text.
+    /// One character of a JSON string: anything but `"`, `\` and control characters, a short
+    /// escape, or `\u00XX` for a control character. Every other character can only be written
+    /// as itself: a `\u` escape of a letter takes a model five or six tokens, and a string
+    /// bounded in characters could then still run to max_tokens (seen: 40 characters of
+    /// `\u0042`). No surrogate escapes, so every output decodes to valid text.
     private mutating func jsonCharacter() -> GrammarBuilder.Symbol {
         let hex = CharClass([0x30...0x39, 0x41...0x46, 0x61...0x66])
-        let hexButD = hex.subtracting(CharClass([0x44...0x44, 0x64...0x64]))
         let escape = GrammarBuilder.literal("\\")
         let simple = CharClass("\"\\/bfnrt".unicodeScalars.map { $0.value...$0.value })
-        let u = GrammarBuilder.literal("\\u")
         return builder.symbol(for: [
             [.chars(CharClass(Self.needsEscape.ranges, negated: true))],
             escape + [.chars(simple)],
-            u + [.chars(hexButD), .chars(hex), .chars(hex), .chars(hex)],
-            u + [.chars(CharClass([0x44...0x44, 0x64...0x64])), .chars(CharClass([0x30...0x37])), .chars(hex), .chars(hex)],
+            GrammarBuilder.literal("\\u00") + [.chars(CharClass([0x30...0x31])), .chars(hex)],
         ], hint: "char")
     }
 

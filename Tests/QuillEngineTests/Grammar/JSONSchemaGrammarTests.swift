@@ -69,8 +69,10 @@ final class JSONSchemaGrammarTests: XCTestCase {
                        [false, true, true, true, false, true], "an escape or a multi-byte character is one character")
         let raw = try Grammar.jsonSchema(.object([("type", .string("string"))]))
         XCTAssertFalse(grammarMatches(raw, "\"a\nb\""), "raw control characters are excluded")
-        XCTAssertTrue(grammarMatches(raw, #""\u00e9\ud7ff""#))
-        XCTAssertFalse(grammarMatches(raw, #""\ud800""#), "surrogate escapes are excluded so the output always decodes")
+        XCTAssertTrue(grammarMatches(raw, #""\u001f\u0000é""#), "control characters as \\u escapes, others as themselves")
+        XCTAssertFalse(grammarMatches(raw, #""\u00e9""#), "no \\u escapes of characters that can be written as themselves")
+        XCTAssertFalse(grammarMatches(raw, #""\u0042""#))
+        XCTAssertFalse(grammarMatches(raw, #""\ud800""#), "no surrogate escapes, so the output always decodes")
     }
 
     func testIntegerRangesAreExact() throws {
