@@ -117,6 +117,8 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
         case TransportError.cancelled: return CancellationError()
         case let e as HTTPStatusError:
             return LLMError.http(model: name, status: e.status, message: e.description, retries: e.attempts - 1)
+        case let e as RateLimitError:
+            return LLMError.rateLimit(model: name, message: "\(e)")
         case let e as TransportError:
             let tried = retries > 0 ? ", after \(retries) \(retries == 1 ? "retry" : "retries")" : ""
             return LLMError.unreachable(model: name, message: "\(e) (\(endpoint.baseURL.absoluteString)\(tried))")

@@ -69,7 +69,7 @@ struct OpenAIWire: ProviderWire {
         }
         var reply = WireReply()
         reply.text = choice["message"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
-        reply.finishReason = Self.finish(choice["finish_reason"]?.stringValue) ?? "stop"
+        reply.finishReason = choice["finish_reason"]?.stringValue ?? "stop"
         reply.usage = Self.usage(json["usage"])
         reply.tokens = Self.tokens(choice["logprobs"])
         return reply
@@ -84,8 +84,6 @@ struct OpenAIWire: ProviderWire {
         if let code = error["code"]?.stringValue ?? error["type"]?.stringValue { return "\(message) (\(code))" }
         return message
     }
-
-    static func finish(_ reason: String?) -> String? { reason }
 
     static func usage(_ json: JSONValue?) -> LLMUsage? {
         guard let json, let input = Wire.int(json["prompt_tokens"]), let output = Wire.int(json["completion_tokens"]) else { return nil }
