@@ -5,21 +5,7 @@ import XCTest
 
 /// ReliableSender against the fault server: what is retried, how often (counted by the server,
 /// so a request sent twice shows), and what reaches the caller.
-final class ReliableSenderTests: XCTestCase {
-    private var server: FaultServer!
-    private var transport: URLSessionTransport!
-
-    override func setUpWithError() throws {
-        server = try FaultServer()
-        transport = URLSessionTransport()
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-        transport = nil
-    }
-
+final class ReliableSenderTests: FaultServerTestCase {
     /// Short backoffs so the tests run quickly; jitter fixed.
     private func sender(maxAttempts: Int = 3, baseDelay: Double = 0.01) -> ReliableSender {
         ReliableSender(transport: transport,
@@ -28,10 +14,7 @@ final class ReliableSenderTests: XCTestCase {
 
     private func request(_ model: String, _ text: String, path: String = "/v1/chat/completions", stream: Bool = false,
                          timeouts: HTTPTimeouts = HTTPTimeouts()) -> HTTPRequest {
-        var headers = [(name: "Authorization", value: "Bearer sk-test-secret")]
-        if path == "/v1/messages" { headers.append(("anthropic-version", "2023-06-01")) }
-        return HTTPRequest(url: server.url(path), headers: headers,
-                           body: FaultServer.chatBody(model: model, text: text, stream: stream), timeouts: timeouts)
+        chatRequest(model, text, path: path, stream: stream, timeouts: timeouts)
     }
 
     /// Sends and returns the response or the error, with the retry events.

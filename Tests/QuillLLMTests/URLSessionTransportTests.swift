@@ -8,25 +8,10 @@ import Glibc
 
 /// URLSessionTransport against the fault server on loopback: streaming, the three timeouts,
 /// connection failures, and cancellation that really closes the connection.
-final class URLSessionTransportTests: XCTestCase {
-    private var server: FaultServer!
-    private var transport: URLSessionTransport!
-
-    override func setUpWithError() throws {
-        server = try FaultServer()
-        transport = URLSessionTransport()
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-        transport = nil
-    }
-
+final class URLSessionTransportTests: FaultServerTestCase {
     private func chat(_ model: String, _ text: String, stream: Bool = true, path: String = "/v1/chat/completions",
                       timeouts: HTTPTimeouts = HTTPTimeouts()) -> HTTPRequest {
-        HTTPRequest(url: server.url(path), headers: [("Authorization", "Bearer sk-test-secret")],
-                    body: FaultServer.chatBody(model: model, text: text, stream: stream), timeouts: timeouts)
+        chatRequest(model, text, path: path, stream: stream, timeouts: timeouts)
     }
 
     /// The body arrives as the server sends it, in several chunks, and parses as OpenAI's stream.
@@ -147,10 +132,16 @@ final class URLSessionTransportTests: XCTestCase {
         let response = try await transport.send(chat("stall", "cancel-reader"))
         let reader = Task { try await response.collect() }
         try await server.waitForStats { $0.open == 1 }
-        reader.cancel()
+        try await expectCancelledAndClosed(reader, "a cancelled collect() returned a body")
+    }
+
+    /// Cancels `task`, which must then throw `.cancelled`, and waits for the server to see its
+    /// one connection closed and the transport to have no request left.
+    private func expectCancelledAndClosed<T>(_ task: Task<T, Error>, _ message: String) async throws {
+        task.cancel()
         do {
-            _ = try await reader.value
-            XCTFail("a cancelled collect() returned a body")
+            _ = try await task.value
+            XCTFail(message)
         } catch let error as TransportError {
             XCTAssertEqual(error, .cancelled)
         }
@@ -165,16 +156,7 @@ final class URLSessionTransportTests: XCTestCase {
         let transport = self.transport!
         let sender = Task { try await transport.send(request) }
         try await server.waitForStats { $0.open == 1 }
-        sender.cancel()
-        do {
-            _ = try await sender.value
-            XCTFail("a cancelled send returned")
-        } catch let error as TransportError {
-            XCTAssertEqual(error, .cancelled)
-        }
-        let stats = try await server.waitForStats { $0.disconnects >= 1 }
-        XCTAssertEqual(stats.disconnects, 1)
-        try await waitForNoActiveRequests()
+        try await expectCancelledAndClosed(sender, "a cancelled send returned")
     }
 
     /// Dropping a response in the middle of its body closes the connection.

@@ -46,7 +46,7 @@ struct AnthropicWire: ProviderWire {
 
     func decodeReply(_ body: Data) throws -> WireReply {
         let json = try Wire.json(body, what: "the reply")
-        if json["type"]?.stringValue == "error" { throw WireError.streamError(Self.message(json)) }
+        if json["type"]?.stringValue == "error" { throw WireError.streamError(Self.errorSummary(json)) }
         guard let content = json["content"]?.arrayValue else { throw WireError.malformed("the reply has no content: \(Wire.text(body))") }
         var reply = WireReply()
         reply.text = content.compactMap { $0["type"]?.stringValue == "text" ? $0["text"]?.stringValue : nil }.joined()
@@ -57,11 +57,9 @@ struct AnthropicWire: ProviderWire {
 
     func streamDecoder() -> any WireStreamDecoder { StreamDecoder() }
 
-    /// `{"type":"error","error":{"type","message"}}` → "message (type)".
-    static func message(_ json: JSONValue) -> String {
-        let error = json["error"] ?? json
-        let message = error["message"]?.stringValue ?? error.serialized
-        return error["type"]?.stringValue.map { "\(message) (\($0))" } ?? message
+    /// An `error` event or reply: `{"type":"error","error":{"type","message"}}` → "message (type)".
+    static func errorSummary(_ json: JSONValue) -> String {
+        ProviderErrorBody(json)?.summary ?? json.serialized
     }
 
     static func finish(_ reason: String?) -> String {
@@ -106,7 +104,7 @@ struct AnthropicWire: ProviderWire {
                 let json = try Wire.json(event.data, what: "a stream event")
                 switch type ?? json["type"]?.stringValue {
                 case "error"?:
-                    throw WireError.streamError(AnthropicWire.message(json))
+                    throw WireError.streamError(AnthropicWire.errorSummary(json))
                 case "message_start"?:
                     usage = AnthropicWire.usage(json["message"]?["usage"], output: 0)
                 case "content_block_delta"?:

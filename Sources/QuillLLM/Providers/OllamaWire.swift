@@ -41,7 +41,7 @@ struct OllamaWire: ProviderWire {
 
     /// Adds one reply object (whole, or one line of a stream) to `reply`.
     static func apply(_ json: JSONValue, to reply: inout WireReply) throws {
-        if let error = json["error"]?.stringValue { throw WireError.streamError(error) }
+        if json["error"] != nil, let error = ProviderErrorBody(json) { throw WireError.streamError(error.summary) }
         reply.text += json["message"]?["content"]?.stringValue ?? json["response"]?.stringValue ?? ""
         if json["done"] == .bool(true) {
             reply.finishReason = json["done_reason"]?.stringValue ?? "stop"

@@ -63,7 +63,7 @@ struct OpenAIWire: ProviderWire {
 
     func decodeReply(_ body: Data) throws -> WireReply {
         let json = try Wire.json(body, what: "the reply")
-        if let error = json["error"] { throw WireError.streamError(Self.message(error)) }
+        if json["error"] != nil, let error = ProviderErrorBody(json) { throw WireError.streamError(error.summary) }
         guard let choice = json["choices"]?.arrayValue?.first else {
             throw WireError.malformed("the reply has no choices: \(Wire.text(body))")
         }
@@ -76,14 +76,6 @@ struct OpenAIWire: ProviderWire {
     }
 
     func streamDecoder() -> any WireStreamDecoder { StreamDecoder() }
-
-    /// `{"message", "type", "code"}` → "message (code)".
-    static func message(_ error: JSONValue) -> String {
-        if let s = error.stringValue { return s }
-        let message = error["message"]?.stringValue ?? error.serialized
-        if let code = error["code"]?.stringValue ?? error["type"]?.stringValue { return "\(message) (\(code))" }
-        return message
-    }
 
     static func usage(_ json: JSONValue?) -> LLMUsage? {
         guard let json, let input = Wire.int(json["prompt_tokens"]), let output = Wire.int(json["completion_tokens"]) else { return nil }
@@ -117,7 +109,7 @@ struct OpenAIWire: ProviderWire {
             for event in sse {
                 if event.data == "[DONE]" { done = true; continue }
                 let json = try Wire.json(event.data, what: "a stream chunk")
-                if let error = json["error"] { throw WireError.streamError(OpenAIWire.message(error)) }
+                if json["error"] != nil, let error = ProviderErrorBody(json) { throw WireError.streamError(error.summary) }
                 if let usage = OpenAIWire.usage(json["usage"]) { out.append(.usage(usage)) }
                 guard let choice = json["choices"]?.arrayValue?.first else { continue }
                 let tokens = OpenAIWire.tokens(choice["logprobs"])

@@ -20,28 +20,15 @@ public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertib
         self.attempts = attempts
     }
 
-    /// The error's message from the body: OpenAI's and Anthropic's `error.message`, Ollama's
-    /// `error` string, or a top-level `message` / `detail` (vLLM, FastAPI servers).
-    public var message: String? {
-        guard let object = jsonObject else { return nil }
-        if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
-        if let error = object["error"] as? String { return error }
-        if let message = object["message"] as? String { return message }
-        if let detail = object["detail"] as? String { return detail }
-        return nil
-    }
+    /// The error's message from the body (see `ProviderErrorBody` for the shapes read).
+    public var message: String? { errorBody?.message }
 
     /// The error's type: OpenAI's `error.type` (`insufficient_quota`, `server_error`) or
     /// Anthropic's (`rate_limit_error`, `overloaded_error`).
-    public var errorType: String? {
-        (jsonObject?["error"] as? [String: Any])?["type"] as? String
-    }
+    public var errorType: String? { errorBody?.type }
 
     /// OpenAI's `error.code` (`rate_limit_exceeded`, `insufficient_quota`, `model_not_found`).
-    public var errorCode: String? {
-        let code = (jsonObject?["error"] as? [String: Any])?["code"]
-        return code as? String ?? (code as? Int).map(String.init)
-    }
+    public var errorCode: String? { errorBody?.code }
 
     /// Whether the account is out of money rather than over a rate: OpenAI's
     /// `insufficient_quota`, or an error (Anthropic's) that names billing, credit or a spend
@@ -83,10 +70,7 @@ public struct HTTPStatusError: Error, Sendable, Equatable, CustomStringConvertib
         }
     }
 
-    private var jsonObject: [String: Any]? {
-        guard !body.isEmpty else { return nil }
-        return (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-    }
+    private var errorBody: ProviderErrorBody? { ProviderErrorBody(body) }
 
     private static func shortened(_ text: String) -> String {
         var oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
