@@ -40,10 +40,12 @@ public struct LLMResponse: Sendable {
     public var tokens: [LLMToken]
     /// How many repair rounds structured output needed (hosted providers only).
     public var repairs: Int
+    /// What the call cost, when a `CallMonitor` priced it.
+    public var cost: Cost?
 
     public init(model: String, text: String, value: JSONValue? = nil, finishReason: String, usage: LLMUsage,
                 latency: Double, timeToFirstToken: Double?, cached: Bool = false, templateHash: String? = nil,
-                tokens: [LLMToken] = [], repairs: Int = 0) {
+                tokens: [LLMToken] = [], repairs: Int = 0, cost: Cost? = nil) {
         self.model = model
         self.text = text
         self.value = value
@@ -55,6 +57,7 @@ public struct LLMResponse: Sendable {
         self.templateHash = templateHash
         self.tokens = tokens
         self.repairs = repairs
+        self.cost = cost
     }
 
     /// The response as stored in the response cache.

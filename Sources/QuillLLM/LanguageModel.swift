@@ -32,6 +32,8 @@ public enum LLMEvent: Sendable {
     case delta(String, token: LLMToken?)
     /// The end: the whole response.
     case done(LLMResponse)
+    /// A failed attempt is about to be retried (hosted providers; before any text arrived).
+    case retry(RetryEvent)
 }
 
 /// A generated token with its log-probability.
@@ -51,14 +53,17 @@ public struct LLMToken: Sendable, Equatable {
 }
 
 extension LanguageModel {
-    /// Runs a request to the end and returns the response, passing deltas to `onDelta`.
-    public func complete(_ request: LLMRequest, onDelta: ((String) -> Void)? = nil) async throws -> LLMResponse {
+    /// Runs a request to the end and returns the response, passing deltas to `onDelta` and
+    /// retries to `onRetry`.
+    public func complete(_ request: LLMRequest, onDelta: ((String) -> Void)? = nil,
+                         onRetry: ((RetryEvent) -> Void)? = nil) async throws -> LLMResponse {
         var request = request
         request.stream = onDelta != nil
         for try await event in stream(request) {
             switch event {
             case .delta(let text, _): onDelta?(text)
             case .done(let response): return response
+            case .retry(let retry): onRetry?(retry)
             }
         }
         throw LLMError.provider(model: name, message: "the response ended without a result")

@@ -55,21 +55,7 @@ public final class ResponseCache: @unchecked Sendable {
     }
 
     func path(for key: String) -> String {
-        let hash = Self.hash(key)
+        let hash = StableHash.hex128(key)
         return "\(directory)/\(hash.prefix(2))/\(hash).json"
     }
-
-    /// 128 bits from two FNV-1a passes with different offsets: file names, not security.
-    static func hash(_ key: String) -> String {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x6c62_272e_07bb_0142
-        for byte in key.utf8 {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3 ^ (b >> 29)
-        }
-        return String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16)
-    }
-}
-
-private extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

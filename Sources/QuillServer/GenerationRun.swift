@@ -43,6 +43,7 @@ struct GenerationRun {
                             case .done(let response):
                                 finished = true
                                 continuation.yield(.done(index: index, response: response))
+                            case .retry: break
                             }
                         }
                         // A stream that ends without its result would leave the consumer waiting.

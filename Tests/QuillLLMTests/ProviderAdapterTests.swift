@@ -48,6 +48,7 @@ final class ProviderAdapterTests: XCTestCase {
             switch event {
             case .delta(let piece, _): deltas.append(piece)
             case .done(let response): return (response, deltas)
+            case .retry: break
             }
         }
         throw LLMError.provider(model: model.name, message: "no result")

@@ -23,6 +23,7 @@ final class AdapterRoundTripTests: XCTestCase {
             switch event {
             case .delta(let text, _): streamed += text
             case .done(let response): return (response, streamed)
+            case .retry: break
             }
         }
         throw LLMError.provider(model: model.name, message: "no result")

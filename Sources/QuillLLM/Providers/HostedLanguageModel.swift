@@ -69,7 +69,10 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
         if let limiter { try await limiter.acquire(tokens: estimate) }
         let start = DispatchTime.now()
         func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
-        let response = try await sender.send(http) { _ in retries.withLock { $0 += 1 } }
+        let response = try await sender.send(http) { retry in
+            retries.withLock { $0 += 1 }
+            continuation.yield(.retry(retry))
+        }
         var reply = WireReply()
         var firstToken: Double?
         if request.stream {

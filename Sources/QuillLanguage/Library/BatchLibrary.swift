@@ -9,6 +9,11 @@
 /// - `exit()` in an item, or running out of steps, ends the batch with that error either way.
 /// - `progress`: nil draws a progress line on standard error when it is a terminal; true always,
 ///   false never. Output from `print` is unaffected.
+/// - `checkpoint: "name"`: each finished item's result is saved by the host's `CheckpointStore`
+///   as it finishes; a later run of the same batch takes saved results instead of calling `fn`
+///   again (failed items are not saved, so they run again).
+/// - `budget`: handed to the host (`VM.makeBatchScope`), which makes it a limit on what the
+///   batch's calls may spend; the calls see it in `VM.batchScopes`.
 ///
 /// The calls run on worker threads but only one runs Quill code at a time: a switch happens only
 /// while a call waits (`time.sleep`, a model request; see `VM.waiting`), so the code between two
@@ -21,7 +26,7 @@ enum BatchLibrary {
 
     static var functions: [NativeFunction] {
         [
-            NativeFunction("batch", ["items", "fn", "concurrency", "fail_fast", "progress"], required: 2) { args in
+            NativeFunction("batch", ["items", "fn", "concurrency", "fail_fast", "progress", "checkpoint", "budget"], required: 2) { args in
                 try batch(args)
             },
         ]
@@ -40,8 +45,24 @@ enum BatchLibrary {
             throw QuillError("StackOverflowError", "batch() calls nested more than \(maxNesting) deep",
                              hint: "look for a function that calls batch() on itself")
         }
-        let run = BatchRun(vm: args.vm, items: items, function: function,
-                           passIndex: takesIndex(function), failFast: failFast, concurrency: concurrency)
+        var checkpoint: BatchCheckpoint?
+        if args.has(5) {
+            let name = try args.string(5)
+            guard let store = args.vm.checkpointStore else {
+                throw QuillError.value("batch(checkpoint: \"\(name)\") needs a place to keep results, and this runtime has none",
+                                       hint: "quill run keeps them in its run store; an embedding host sets VM.checkpointStore")
+            }
+            checkpoint = BatchCheckpoint(store: store, name: name)
+        }
+        var scope: AnyObject?
+        if args.has(6) {
+            guard let make = args.vm.makeBatchScope else {
+                throw QuillError.value("batch(budget:) is not supported by this runtime", hint: "budgets come with the LLM built-ins (import Quill)")
+            }
+            scope = try make(args[6])
+        }
+        let run = BatchRun(vm: args.vm, items: items, function: function, passIndex: takesIndex(function),
+                           failFast: failFast, concurrency: concurrency, checkpoint: checkpoint, scope: scope)
         return try run.run(progress: progress)
     }
 

@@ -21,6 +21,9 @@ final class BatchRun: @unchecked Sendable {
     let failFast: Bool
     /// The most workers to start: the concurrency, or the number of items if smaller.
     let maxWorkers: Int
+    let checkpoint: BatchCheckpoint?
+    /// The host's scope for this batch (its budget), added to its tasks' `batchScopes`.
+    let scope: AnyObject?
     private var line: ProgressLine?
 
     // Under the lock.
@@ -46,7 +49,10 @@ final class BatchRun: @unchecked Sendable {
     private var startedWorkers = 0
     private var finishedWorkers = 0
 
-    init(vm: VM, items: BatchItems, function: Value, passIndex: Bool, failFast: Bool, concurrency: Int) {
+    init(vm: VM, items: BatchItems, function: Value, passIndex: Bool, failFast: Bool, concurrency: Int,
+         checkpoint: BatchCheckpoint? = nil, scope: AnyObject? = nil) {
+        self.checkpoint = checkpoint
+        self.scope = scope
         self.vm = vm
         self.items = items
         self.function = function
@@ -97,6 +103,7 @@ final class BatchRun: @unchecked Sendable {
     /// Starts one more worker with its own task VM. Under the lock.
     private func startWorker() throws {
         let task = vm.makeTask()
+        if let scope { task.batchScopes.append(scope) }
         if let line { task.output = line.clearing(task.output) }
         task.willWait = { [unowned self] in self.taskWillWait() }
         // Counted before the thread exists, so the caller never sees all workers finished
@@ -170,10 +177,15 @@ final class BatchRun: @unchecked Sendable {
             // Every item counts a step, so a step limit also bounds batches of native functions.
             try task.countStep()
             let item = items[i]
-            // Into a local first: the call may wait, and other workers append to `results`
-            // meanwhile, so no access to it may span the call.
-            let value = passIndex ? try task.call(function, item, .int(i)) : try task.call(function, item)
-            results[i] = value
+            if let checkpoint, let saved = checkpoint.saved(i, item) {
+                results[i] = saved
+            } else {
+                // Into a local first: the call may wait, and other workers append to `results`
+                // meanwhile, so no access to it may span the call.
+                let value = passIndex ? try task.call(function, item, .int(i)) : try task.call(function, item)
+                try checkpoint?.save(i, item, result: value)
+                results[i] = value
+            }
         } catch let exit as ExitRequest {
             fatal = fatal ?? exit
             stopping = true

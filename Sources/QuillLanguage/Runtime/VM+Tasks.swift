@@ -65,6 +65,9 @@ extension VM {
         task.builtinTable = builtins
         task.instructionLimit = instructionLimit
         task.maxCallDepth = maxCallDepth
+        task.checkpointStore = checkpointStore
+        task.makeBatchScope = makeBatchScope
+        task.batchScopes = batchScopes
         // Derived without advancing this VM's generator: tasks may be made at any moment of a
         // batch, and the script's own draws must not depend on how many were.
         var fork = random

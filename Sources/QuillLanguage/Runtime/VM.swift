@@ -81,6 +81,15 @@ public final class VM {
     var batchDepth: Int { ancestors.count }
     /// Where `batch` draws its progress line; nil means standard error (tests capture it here).
     @exclusivity(unchecked) var progressOutput: ((String) -> Void)?
+    /// Keeps the results of `batch(…, checkpoint: "name")` across runs; without one such a
+    /// batch is an error rather than a checkpoint that silently does nothing.
+    @exclusivity(unchecked) public var checkpointStore: CheckpointStore?
+    /// Turns `batch(…, budget: x)`'s argument into a scope object the host understands (a
+    /// spend limit); without it, `budget:` is an error.
+    @exclusivity(unchecked) public var makeBatchScope: ((Value) throws -> AnyObject)?
+    /// The scopes of the `batch` calls this VM's code runs in, outermost first: host natives
+    /// read them (a model call charges every enclosing batch's budget).
+    @exclusivity(unchecked) public internal(set) var batchScopes: [AnyObject] = []
 
     /// The state the dispatch loop touches on every call and return. It lives behind a raw
     /// pointer rather than in stored properties because Swift checks exclusive access to a
