@@ -10,12 +10,15 @@ let package = Package(
         .library(name: "QuillEngine", targets: ["QuillEngine"]),
         .library(name: "QuillLLM", targets: ["QuillLLM"]),
         .library(name: "QuillServer", targets: ["QuillServer"]),
+        .library(name: "QuillRunStore", targets: ["QuillRunStore"]),
+        .library(name: "QuillOTel", targets: ["QuillOTel"]),
         .executable(name: "quill", targets: ["quill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The DSL: lexer, parser, compiler, VM, core library. Knows nothing of LLMs.
@@ -32,9 +35,14 @@ let package = Package(
         // `quill serve`: OpenAI- and Anthropic-compatible HTTP endpoints over local models. Its own
         // target so that embedders of Quill and QuillLLM do not compile a web server.
         .target(name: "QuillServer", dependencies: ["QuillLLM", "QuillEngine", .product(name: "Hummingbird", package: "hummingbird")]),
+        // The run log: every call of every run in SQLite (GRDB), and `batch` checkpoints.
+        .target(name: "QuillRunStore", dependencies: ["QuillLLM", "QuillLanguage", .product(name: "GRDB", package: "GRDB.swift")]),
+        // OpenTelemetry spans for model calls, sent as OTLP/HTTP JSON with Foundation only.
+        .target(name: "QuillOTel", dependencies: ["QuillLLM"]),
         .executableTarget(
             name: "quill",
-            dependencies: ["Quill", "QuillEngine", "QuillServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Quill", "QuillEngine", "QuillServer", "QuillRunStore", "QuillOTel",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // A statically linked runtime starts faster and uses ~3 MB less memory than loading
             // the shared Swift libraries (measured: 10.3 MB vs 13.7 MB peak RSS for `print(1)`).
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-lFoundationNetworking", "-l_CFURLSessionInterface", "-l:libcurl.so.4", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization"], .when(platforms: [.linux]))]
@@ -44,6 +52,7 @@ let package = Package(
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillEngine", "QuillTestSupport"], exclude: ["Python"]),
+        .testTarget(name: "QuillMonitoringTests", dependencies: ["Quill", "QuillRunStore", "QuillOTel", "QuillServer", "QuillTestSupport"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

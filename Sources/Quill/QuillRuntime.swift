@@ -1,3 +1,4 @@
+import Foundation
 @_exported import QuillLanguage
 @_exported import QuillLLM
 
@@ -27,10 +28,19 @@ public final class QuillRuntime {
         public var models = ModelFactory()
         /// Where `cache: true` responses are kept (default `$QUILL_HOME/cache/responses`).
         public var responseCache = ResponseCache()
+        /// Sees, prices and limits every model call: subscribe to `monitor.bus` to observe
+        /// events, set prices on `monitor.prices`, budgets with `monitor.setLimit`.
+        public var monitor = CallMonitor()
+        /// Keeps `batch(…, checkpoint:)` results across runs (`quill run`: the run store).
+        public var checkpoints: CheckpointStore? = nil
+        /// Where problems that do not stop the script are reported (a failing `on(...)` handler).
+        public var report: @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
         public init() {}
     }
 
     public let vm: VM
+    /// The runtime's call monitor (the configuration's): events, prices, totals, budgets.
+    public let monitor: CallMonitor
     /// Model calls print their text as it is generated unless told `stream: false` (the REPL).
     public var streamsModelOutput: Bool {
         get { streaming.value }
@@ -43,9 +53,13 @@ public final class QuillRuntime {
         vm = VM(moduleLoader: ModuleLoader(searchPaths: configuration.modulePaths))
         vm.scriptArguments = configuration.arguments
         vm.instructionLimit = configuration.stepLimit
+        vm.checkpointStore = configuration.checkpoints
+        monitor = configuration.monitor
         let streaming = self.streaming
+        let hooks = ScriptHooks(report: configuration.report)
         LLMLibrary.install(into: vm, factory: configuration.models, cache: configuration.responseCache,
-                           streamsByDefault: { streaming.value })
+                           monitor: configuration.monitor, hooks: hooks, streamsByDefault: { streaming.value })
+        MonitoringLibrary.install(into: vm, monitor: configuration.monitor, hooks: hooks)
     }
 
     /// Where `print` writes.

@@ -1,4 +1,5 @@
 import Foundation
+import QuillLLM
 import Synchronization
 
 /// The server's metrics, rendered for Prometheus at `/metrics` (text format 0.0.4).
@@ -10,14 +11,8 @@ import Synchronization
 /// requests by route and status. The packaged semantic-convention constants are deprecated,
 /// so the names are spelled out here.
 final class ServerMetrics: Sendable {
-    /// One metric family: its name, type, help text and (for histograms) bucket bounds.
-    struct Family: Sendable {
-        enum Kind: String, Sendable { case counter, gauge, histogram }
-        let name: String
-        let kind: Kind
-        let help: String
-        var buckets: [Double] = []
-    }
+    typealias Family = MetricsRegistry.Family
+    typealias Labels = MetricsRegistry.Labels
 
     static let httpRequests = Family(
         name: "http_server_requests_total", kind: .counter,
@@ -54,102 +49,45 @@ final class ServerMetrics: Sendable {
     static let families = [httpRequests, httpDuration, operationDuration, timeToFirstToken, timePerOutputToken,
                            tokenUsage, cancelled, sequences, inFlight]
 
-    /// A label set, ordered as given (the key of a series).
-    typealias Labels = [(String, String)]
-
-    private struct Histogram {
-        var counts: [UInt64]
-        var sum = 0.0
-        var count: UInt64 = 0
-    }
-
-    private struct State {
-        var values: [String: [String: Double]] = [:]
-        var histograms: [String: [String: Histogram]] = [:]
-        /// Per model: generations in flight, and the scheduler's batch size.
-        var sequences: [String: (inFlight: Int, capacity: Int)] = [:]
-    }
-
-    private let state = Mutex(State())
+    private let registry = MetricsRegistry(families: families)
+    /// Per model: generations in flight, and the scheduler's batch size.
+    private let sequenceState = Mutex([String: (inFlight: Int, capacity: Int)]())
 
     func increment(_ family: Family, _ labels: Labels, by amount: Double = 1) {
-        let key = Self.key(labels)
-        state.withLock { $0.values[family.name, default: [:]][key, default: 0] += amount }
+        registry.add(family, labels, amount)
     }
 
     func add(_ family: Family, _ labels: Labels, _ delta: Double) {
-        increment(family, labels, by: delta)
+        registry.add(family, labels, delta)
     }
 
     func observe(_ family: Family, _ labels: Labels, _ value: Double) {
-        guard value.isFinite else { return }
-        let key = Self.key(labels)
-        state.withLock { s in
-            var h = s.histograms[family.name]?[key] ?? Histogram(counts: Array(repeating: 0, count: family.buckets.count))
-            for (i, bound) in family.buckets.enumerated() where value <= bound { h.counts[i] += 1 }
-            h.sum += value
-            h.count += 1
-            s.histograms[family.name, default: [:]][key] = h
-        }
+        registry.observe(family, labels, value)
     }
 
     /// Registers a model so its gauges read 0 before its first request.
     func register(model: String, capacity: Int) {
-        state.withLock { $0.sequences[model] = (0, capacity) }
+        sequenceState.withLock { $0[model] = (0, capacity) }
     }
 
     /// A generation of `model` was submitted (+1) or finished (-1).
     func sequence(model: String, _ delta: Int) {
-        state.withLock { s in s.sequences[model, default: (0, 16)].inFlight += delta }
+        sequenceState.withLock { s in s[model, default: (0, 16)].inFlight += delta }
     }
 
     /// The whole exposition, families in a fixed order and series sorted, so scrapes diff cleanly.
     func render() -> String {
-        let s = state.withLock { $0 }
-        var out = ""
-        for family in Self.families {
-            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.kind.rawValue)\n"
-            if family.name == Self.sequences.name {
-                for (model, entry) in s.sequences.sorted(by: { $0.key < $1.key }) {
-                    let running = min(entry.inFlight, entry.capacity), waiting = max(0, entry.inFlight - entry.capacity)
-                    out += "\(family.name){gen_ai_request_model=\"\(Self.escape(model))\",state=\"running\"} \(running)\n"
-                    out += "\(family.name){gen_ai_request_model=\"\(Self.escape(model))\",state=\"waiting\"} \(waiting)\n"
-                }
-                continue
+        let sequences = sequenceState.withLock { $0 }
+        return registry.render { family in
+            guard family.name == Self.sequences.name else { return nil }
+            var out = ""
+            for (model, entry) in sequences.sorted(by: { $0.key < $1.key }) {
+                let running = min(entry.inFlight, entry.capacity), waiting = max(0, entry.inFlight - entry.capacity)
+                let label = MetricsRegistry.escape(model)
+                out += "\(family.name){gen_ai_request_model=\"\(label)\",state=\"running\"} \(running)\n"
+                out += "\(family.name){gen_ai_request_model=\"\(label)\",state=\"waiting\"} \(waiting)\n"
             }
-            switch family.kind {
-            case .counter, .gauge:
-                for (labels, value) in (s.values[family.name] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    out += "\(family.name)\(labels.isEmpty ? "" : "{\(labels)}") \(Self.number(value))\n"
-                }
-            case .histogram:
-                for (labels, h) in (s.histograms[family.name] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    let prefix = labels.isEmpty ? "" : labels + ","
-                    for (bound, count) in zip(family.buckets, h.counts) {
-                        out += "\(family.name)_bucket{\(prefix)le=\"\(Self.number(bound))\"} \(count)\n"
-                    }
-                    out += "\(family.name)_bucket{\(prefix)le=\"+Inf\"} \(h.count)\n"
-                    out += "\(family.name)_sum\(labels.isEmpty ? "" : "{\(labels)}") \(Self.number(h.sum))\n"
-                    out += "\(family.name)_count\(labels.isEmpty ? "" : "{\(labels)}") \(h.count)\n"
-                }
-            }
+            return out
         }
-        return out
-    }
-
-    /// The rendered label set: `a="x",b="y"`.
-    static func key(_ labels: Labels) -> String {
-        labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
-    }
-
-    /// A label value escaped as the text format requires (backslash, quote, newline).
-    static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    /// Integers without a fraction; other values in Swift's shortest round-trip form.
-    static func number(_ value: Double) -> String {
-        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }
 }

@@ -47,6 +47,10 @@ Behaviour is chosen by the request's `model` (any other name answers normally):
   midstream-error    streams: HTTP 200, the opening events and two answer pieces, then an error (OpenAI
                      `data: {"error":{...}}`, Anthropic `event: error` overloaded_error, Ollama `{"error": ...}`
                      line) and the end of the body; non-streaming: HTTP 500 with the error body
+  usage-<i>-<o>-<r>-<w>  the normal answer, reporting exactly <i> input tokens (of which <r> read from the prompt
+                     cache and <w> written to it) and <o> output tokens: OpenAI prompt_tokens=i, completion_tokens=o,
+                     prompt_tokens_details.cached_tokens=r; Anthropic input_tokens=i-r-w, cache_read_input_tokens=r,
+                     cache_creation_input_tokens=w (its own split); Ollama prompt_eval_count=i, eval_count=o
   flaky-<n>          the first n attempts of a key answer 500 (server_error / api_error), later ones normally
   random-<pct>       each attempt fails with probability pct% with 500, 503 or 429 (retry-after-ms: 10); which
                      attempts fail is decided by sha256("<key>\\n<attempt number>"), so it is repeatable
@@ -486,7 +490,31 @@ class Exchange:
         return "application/x-ndjson" if self.protocol == "ollama" else "text/event-stream"
 
     def usage(self):
+        fixed = self.fixed_usage()
+        if fixed:
+            return fixed[0], fixed[1]
         return self.prompt_words, sum(word_count(p) for p in self.answer)
+
+    def fixed_usage(self):
+        """(input, output, cache read, cache write) for a usage-<i>-<o>-<r>-<w> model, else None."""
+        parts = self.model.split("-")
+        if len(parts) == 5 and parts[0] == "usage" and all(p.isdigit() for p in parts[1:]):
+            return tuple(int(p) for p in parts[1:])
+        return None
+
+    def openai_usage(self):
+        prompt, completion = self.usage()
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        fixed = self.fixed_usage()
+        if fixed:
+            usage["prompt_tokens_details"] = {"cached_tokens": fixed[2], "audio_tokens": 0}
+        return usage
+
+    def anthropic_usage(self, output):
+        prompt, _ = self.usage()
+        fixed = self.fixed_usage() or (prompt, 0, 0, 0)
+        return {"input_tokens": prompt - fixed[2] - fixed[3], "output_tokens": output,
+                "cache_creation_input_tokens": fixed[3], "cache_read_input_tokens": fixed[2]}
 
     def finish_reason(self):
         kind = self.finish[0] if isinstance(self.finish, tuple) else self.finish
@@ -507,14 +535,12 @@ class Exchange:
                     "model": self.model, "system_fingerprint": None,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
                                  "logprobs": None, "finish_reason": self.finish_reason()}],
-                    "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                              "total_tokens": prompt + completion}}
+                    "usage": self.openai_usage()}
         if self.protocol == "anthropic":
             return {"id": "msg_fault_%d" % self.attempt, "type": "message", "role": "assistant", "model": self.model,
                     "content": [{"type": "text", "text": text}], "stop_reason": self.finish_reason(),
                     "stop_sequence": self.stop_sequence(),
-                    "usage": {"input_tokens": prompt, "output_tokens": completion,
-                              "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+                    "usage": self.anthropic_usage(completion)}
         final = self.ollama_line("", done=True)
         key = "response" if self.h.path == "/api/generate" else "message"
         final[key] = text if key == "response" else {"role": "assistant", "content": text}
@@ -558,8 +584,7 @@ class Exchange:
                 yield "content", chunk(choice({"content": piece}))
             yield "end", chunk(choice({}, self.finish_reason()))
             if usage:
-                yield "end", chunk([], {"usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                                                  "total_tokens": prompt + completion}})
+                yield "end", chunk([], {"usage": self.openai_usage()})
             yield "end", "data: [DONE]\n\n"
         elif self.protocol == "anthropic":
             def event(name, obj):
@@ -568,8 +593,7 @@ class Exchange:
             yield "start", event("message_start", {"type": "message_start", "message": {
                 "id": "msg_fault_%d" % self.attempt, "type": "message", "role": "assistant", "model": self.model,
                 "content": [], "stop_reason": None, "stop_sequence": None,
-                "usage": {"input_tokens": prompt, "output_tokens": 1, "cache_creation_input_tokens": 0,
-                          "cache_read_input_tokens": 0}}})
+                "usage": self.anthropic_usage(1)}})
             yield "start", event("content_block_start", {"type": "content_block_start", "index": 0,
                                                          "content_block": {"type": "text", "text": ""}})
             yield "start", event("ping", {"type": "ping"})

@@ -12,6 +12,7 @@ import QuillLLM
 enum GenMany {
     private enum Event {
         case finished(Int, Result<LLMResponse, Error>)
+        case hook(CallEvent)
         case allDone
     }
 
@@ -44,6 +45,7 @@ enum GenMany {
         let client = model.client, all = requests
         let runnable = all.indices.filter { all[$0] != nil }
         let events = BlockingQueue<Event>()
+        let context = model.hooks.context(for: args.vm) { events.push(.hook($0)) }
         let stop = Locked(false)
         let work = Task.detached {
             await withTaskGroup(of: Void.self) { group in
@@ -53,7 +55,7 @@ enum GenMany {
                     next += 1
                     group.addTask {
                         if stop.value { events.push(.finished(i, .failure(CancellationError()))); return }
-                        do { events.push(.finished(i, .success(try await client.complete(all[i]!)))) } catch { events.push(.finished(i, .failure(error))) }
+                        do { events.push(.finished(i, .success(try await client.complete(all[i]!, context: context)))) } catch { events.push(.finished(i, .failure(error))) }
                     }
                 }
                 while next < runnable.count, next < concurrency { start() }
@@ -66,6 +68,9 @@ enum GenMany {
         var done = all.count - runnable.count
         while true {
             switch args.vm.waiting({ events.pop() }) {
+            case .hook(let event):
+                model.hooks.deliver(event, vm: args.vm)
+                continue
             case .finished(let i, .success(let response)):
                 let result = ScriptResponse(response: response, constraint: all[i]!.constraint)
                 if let value = result.value, case .jsonSchema? = result.constraint {

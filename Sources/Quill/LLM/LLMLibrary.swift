@@ -5,7 +5,8 @@ import QuillLLM
 /// The LLM built-ins a script sees: `model(spec, ...defaults)` and the message helpers
 /// `system(text)`, `user(text)`, `assistant(text)`.
 enum LLMLibrary {
-    static func install(into vm: VM, factory: ModelFactory, cache: ResponseCache, streamsByDefault: @escaping () -> Bool) {
+    static func install(into vm: VM, factory: ModelFactory, cache: ResponseCache, monitor: CallMonitor, hooks: ScriptHooks,
+                        streamsByDefault: @escaping () -> Bool) {
         vm.defineGlobal("model", .native(NativeFunction("model", ["spec"] + openOptions + CallOptions.names, required: 0) { args in
             let specs: [String]
             if case .list(let list) = args[0] {
@@ -24,8 +25,8 @@ enum LLMLibrary {
             } catch {
                 throw ModelCall.scriptError(error)
             }
-            return .object(ModelObject(spec: specs.joined(separator: " | "), client: LLMClient(model: model, cache: cache),
-                                       defaults: defaults, streamsByDefault: streamsByDefault()))
+            return .object(ModelObject(spec: specs.joined(separator: " | "), client: LLMClient(model: model, cache: cache, monitor: monitor),
+                                       defaults: defaults, streamsByDefault: streamsByDefault(), hooks: hooks))
         }))
         for role in ["system", "user", "assistant"] {
             vm.defineGlobal(role, .native(NativeFunction(role, ["content"]) { args in

@@ -11,15 +11,19 @@ import QuillLLM
 enum ModelCall {
     private enum Event {
         case delta(String)
+        /// A monitoring event for the script's `on(...)` handlers.
+        case hook(CallEvent)
         case done(Result<LLMResponse, Error>)
     }
 
-    static func run(_ request: LLMRequest, client: LLMClient, vm: VM, options: CallOptions) throws -> LLMResponse {
+    static func run(_ request: LLMRequest, client: LLMClient, vm: VM, options: CallOptions, hooks: ScriptHooks) throws -> LLMResponse {
         let events = BlockingQueue<Event>()
         let wantsDeltas = options.onToken != nil || options.stream == true
+        let context = hooks.context(for: vm) { events.push(.hook($0)) }
         let task = Task.detached {
             do {
-                let response = try await client.complete(request, onDelta: wantsDeltas ? { events.push(.delta($0)) } : nil)
+                let response = try await client.complete(request, context: context,
+                                                         onDelta: wantsDeltas ? { events.push(.delta($0)) } : nil)
                 events.push(.done(.success(response)))
             } catch {
                 events.push(.done(.failure(error)))
@@ -28,6 +32,8 @@ enum ModelCall {
         var streamed = ""
         while true {
             switch vm.waiting({ events.pop() }) {
+            case .hook(let event):
+                hooks.deliver(event, vm: vm)
             case .delta(let text):
                 streamed += text
                 if options.stream == true {
@@ -78,6 +84,8 @@ enum ModelCall {
             default:
                 return QuillError("ModelError", e.description)
             }
+        case let e as BudgetExceeded:
+            return QuillError("BudgetExceeded", e.description)
         case let e as ModelError:
             return QuillError("ModelError", e.message)
         default:

@@ -10,10 +10,12 @@ final class ModelObject: NativeObject, @unchecked Sendable {
     let defaults: CallOptions
     /// Whether calls stream to the output unless told otherwise (the REPL's default).
     let streamsByDefault: Bool
+    let hooks: ScriptHooks
     /// The response map of the latest call (`m.last`).
     var last: Value = .nil
 
-    init(spec: String, client: LLMClient, defaults: CallOptions, streamsByDefault: Bool) {
+    init(spec: String, client: LLMClient, defaults: CallOptions, streamsByDefault: Bool, hooks: ScriptHooks) {
+        self.hooks = hooks
         self.spec = spec
         self.client = client
         self.defaults = defaults
@@ -83,7 +85,7 @@ final class ModelObject: NativeObject, @unchecked Sendable {
     /// Runs one call and records its response as `last`.
     func call(_ args: Args, function: String, argument: String) throws -> ScriptResponse {
         let (request, options) = try self.request(args, function: function, argument: argument)
-        let response = try ModelCall.run(request, client: client, vm: args.vm, options: options)
+        let response = try ModelCall.run(request, client: client, vm: args.vm, options: options, hooks: hooks)
         let result = ScriptResponse(response: response, constraint: request.constraint)
         last = result.map
         return result
@@ -117,6 +119,7 @@ struct ScriptResponse {
         m.set(.str("model"), .str(response.model))
         m.set(.str("cached"), .bool(response.cached))
         m.set(.str("repairs"), .int(response.repairs))
+        if let cost = response.cost { m.set(.str("cost"), cost.amount.map { .float(Money.double($0)) } ?? .nil) }
         m.set(.str("template_hash"), response.templateHash.map { .str($0) } ?? .nil)
         return .map(m)
     }

@@ -77,7 +77,7 @@ public struct Args {
     /// Whether argument `i` was given and is not nil.
     public func has(_ i: Int) -> Bool { !self[i].isNil }
 
-    func paramName(_ i: Int) -> String {
+    public func paramName(_ i: Int) -> String {
         i < function.parameters.count ? function.parameters[i] : "#\(i + 1)"
     }
 

@@ -1,7 +1,7 @@
 /// Turning Swift errors into Quill error values with locations and stack traces.
 extension VM {
     /// The Quill error for anything thrown inside the VM, stamped with the stack trace if new.
-    func errorObject(for error: Error) -> ErrorObject {
+    public func errorObject(for error: Error) -> ErrorObject {
         let object: ErrorObject
         switch error {
         case let e as RuntimeError: object = e.error
