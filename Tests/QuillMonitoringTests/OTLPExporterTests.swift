@@ -5,12 +5,26 @@ import FoundationNetworking
 import QuillLLM
 import QuillOTel
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// OTLPTraceExporter against a loopback collector (`Tests/Servers/otlp_collector.py`): what
 /// the spans of a run look like on the wire, reading the OpenTelemetry environment variables,
 /// and a collector that is down.
 final class OTLPExporterTests: XCTestCase {
     private typealias Configuration = OTLPTraceExporter.Configuration
+
+    private var collector: OTLPCollector!
+
+    // Started here, on the main thread, rather than in the async tests: a process spawned from
+    // a concurrency thread inherits that thread's blocked signals, SIGTERM among them.
+    override func setUpWithError() throws { collector = try OTLPCollector() }
+
+    override func tearDown() {
+        collector?.stop()
+        collector = nil
+    }
 
     /// A finished chat call to openai:gpt-4o-mini that ended at `time`.
     private func response(time: Double) -> CallEvent {
@@ -27,8 +41,6 @@ final class OTLPExporterTests: XCTestCase {
     }
 
     func testCallsBecomeChildSpansOfTheRunWithGenAIAttributes() async throws {
-        let collector = try OTLPCollector()
-        defer { collector.stop() }
         let warnings = Locked<[String]>([])
         let configuration = Configuration(endpoint: collector.endpoint, headers: ["x-api-key": "secret"],
                                           scriptName: "triage.quill", flushInterval: 600)
@@ -113,8 +125,6 @@ final class OTLPExporterTests: XCTestCase {
     }
 
     func testAFullBatchIsSentWithoutWaitingAndShutdownBlockingSendsTheRest() throws {
-        let collector = try OTLPCollector()
-        defer { collector.stop() }
         let configuration = Configuration(endpoint: collector.endpoint, flushInterval: 600, maxBatchSize: 2)
         let exporter = OTLPTraceExporter(configuration: configuration) { XCTFail("unexpected warning: \($0)") }
         let bus = EventBus()
@@ -188,7 +198,7 @@ final class OTLPExporterTests: XCTestCase {
 
     func testACollectorThatIsDownIsReportedOnceAndTheSpansAreDropped() async throws {
         // A port that was just listening and now is not: connections are refused.
-        let gone = try OTLPCollector()
+        let gone = collector!
         gone.stop()
         var configuration = try XCTUnwrap(try Configuration.fromEnvironment([
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(gone.port)", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
@@ -275,10 +285,11 @@ private final class OTLPCollector: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Ends the collector (idempotent).
+    /// Ends the collector (idempotent). SIGKILL, not `terminate()`'s SIGTERM, which a collector
+    /// started with SIGTERM blocked would never see (it has nothing to save anyway).
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
