@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillEngine", "QuillTestSupport"], exclude: ["Python"]),
-        .testTarget(name: "QuillMonitoringTests", dependencies: ["Quill", "QuillRunStore", "QuillOTel", "QuillServer", "QuillTestSupport"]),
+        .testTarget(name: "QuillMonitoringTests", dependencies: ["Quill", "QuillEngine", "QuillRunStore", "QuillOTel", "QuillServer", "QuillTestSupport"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -66,7 +66,7 @@ public final class RunRecorder: CheckpointStore, @unchecked Sendable {
                 s.retries[event.id, default: 0] += 1
                 return
             }
-            s.totals.add(event)
+            if event.status != .dryRun { s.totals.add(event) }
             let row = CallRow(event, runID: run.runID, retries: s.retries.removeValue(forKey: event.id) ?? 0)
             do {
                 try run.store.record(row, runTotals: s.totals)

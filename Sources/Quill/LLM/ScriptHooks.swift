@@ -18,6 +18,10 @@ final class ScriptHooks: @unchecked Sendable {
     private let lock = NSLock()
     private var hooks: [Hook] = []
     private var nextID = 1
+    /// Failures reported so far: the first few are shown in full, then a batch whose handler
+    /// fails on every item does not bury the output.
+    private var failures = 0
+    static let shownFailures = 5
     /// Where a failed handler is reported.
     let report: @Sendable (String) -> Void
 
@@ -77,8 +81,17 @@ final class ScriptHooks: @unchecked Sendable {
             do {
                 _ = try vm.call(function, value)
             } catch {
-                let rendered = DiagnosticRenderer.render(RuntimeError(vm.errorObject(for: error)), color: false)
-                report("quill: a handler of on(\"\(event.kind.rawValue)\") failed; the call goes on:\n" + rendered)
+                lock.lock()
+                failures += 1
+                let count = failures
+                lock.unlock()
+                if count <= Self.shownFailures {
+                    let rendered = DiagnosticRenderer.render(RuntimeError(vm.errorObject(for: error)), color: false)
+                    report("quill: a handler of on(\"\(event.kind.rawValue)\") failed; the call goes on:\n" + rendered)
+                }
+                if count == Self.shownFailures {
+                    report("quill: further failures of on(...) handlers are not shown\n")
+                }
             }
         }
     }
