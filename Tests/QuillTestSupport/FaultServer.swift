@@ -22,49 +22,15 @@ public final class FaultServer: @unchecked Sendable {
         public var open: Int
     }
 
-    public let port: Int
-    private let process: Process
-
-    /// The script, found from this file's place in the repository.
-    public static var scriptURL: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../Servers/fault_server.py").standardized
-    }
+    private let server: LoopbackScript
+    public var port: Int { server.port }
 
     public init() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.scriptURL.path, "--port", "0"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        // The first line is "PORT <n>", printed once the socket listens; EOF means it failed.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let portText = text.split(separator: "\n").first?.split(separator: " ").last,
-              text.hasPrefix("PORT "), let port = Int(portText) else {
-            process.terminate()
-            throw FaultServerError(message: "fault_server.py did not start (printed \(text.debugDescription)); is python3 on PATH?")
-        }
-        self.port = port
-        self.process = process
+        server = try LoopbackScript("fault_server.py")
     }
-
-    deinit { stop() }
 
     /// Ends the server process (idempotent).
-    public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { server.stop() }
 
     /// `http://127.0.0.1:<port><path>`.
     public func url(_ path: String) -> URL {
