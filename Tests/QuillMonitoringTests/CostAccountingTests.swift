@@ -129,4 +129,30 @@ final class CostAccountingTests: XCTestCase {
         XCTAssertEqual(attempts.values.reduce(0, +), 5, "\(attempts)")
         XCTAssertEqual(runtime.monitor.ledger.total.cost, d("0.01"))
     }
+
+    func testBatchAndModelBudgetsHoldAcrossConcurrentCalls() throws {
+        let spec = "openai-compatible:\(server.url("/v1").absoluteString)#usage-10-2-0-0"
+        let other = "openai-compatible:\(server.url("/v1").absoluteString)#usage-10-1-0-0"
+        let runtime = QuillRuntime()
+        var out = ""
+        runtime.output = { out += $0 }
+        try runtime.run(source: """
+            set_price("\(spec)", input: 0, output: 1000)
+            set_price("\(other)", input: 0, output: 1000)
+            var m = model("\(spec)", max_tokens: 2)
+            # Six calls of at most $0.002 each, four at a time, under $0.006: three can be admitted.
+            var r = batch(range(6), fn(i) => m.gen("batch budget \\(i)"), concurrency: 4, budget: 0.006)
+            print(len(r.filter(fn(x) => type(x) == "string")), r.filter(fn(x) => type(x) == "error")[0].kind)
+            budget(usd: 0.001, model: "\(other)")
+            var o = model("\(other)", max_tokens: 1)
+            o.gen("model budget one")
+            try { o.gen("model budget two") } catch e { print(e.kind) }
+            m.gen("another model is not limited")
+            """)
+        XCTAssertEqual(out, "3 BudgetExceeded\nBudgetExceeded\n")
+        let attempts = try server.stats().attempts
+        XCTAssertEqual(attempts.filter { $0.key.hasPrefix("batch budget") }.values.reduce(0, +), 3)
+        XCTAssertNil(attempts["model budget two"])
+        XCTAssertEqual(attempts["another model is not limited"], 1)
+    }
 }

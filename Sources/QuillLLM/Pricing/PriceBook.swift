@@ -12,34 +12,40 @@ import QuillEngine
 /// 3. the table's entry for the spec (`openai:gpt-4o-mini`, `anthropic:claude-…`);
 /// 4. otherwise unknown (nil): costs are reported as unknown, never as 0.
 public final class PriceBook: @unchecked Sendable {
-    private let table: [String: ModelPrice]
+    /// The table and its date; nil means the built-in one, parsed on first use (so a runtime
+    /// that never prices a call never parses it).
+    private let file: (table: [String: ModelPrice], generated: String)?
     private let overrides = Locked<[String: ModelPrice]>([:])
-    /// The date the table was generated, from the file.
-    public let generated: String
 
-    /// The built-in table, optionally replaced by another file in the same format (a newer
-    /// `pricing.json`); a file that cannot be read is an error naming it.
-    public init(file: String? = nil) throws {
-        let text: String
-        if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw LLMError.invalidParameter(name: "pricing", message: "cannot read the price file '\(file)'")
-            }
-            text = String(decoding: data, as: UTF8.self)
-        } else {
-            text = PricingTable.json
+    private static let builtInTable: (table: [String: ModelPrice], generated: String) = {
+        do {
+            return try parse(PricingTable.json, name: "the built-in price table")
+        } catch {
+            preconditionFailure("the built-in price table does not parse (regenerate it with scripts/update-pricing.py): \(error)")
         }
-        (table, generated) = try Self.parse(text, name: file ?? "the built-in price table")
+    }()
+
+    private var table: [String: ModelPrice] { file?.table ?? Self.builtInTable.table }
+
+    /// The date the table was generated, from the file.
+    public var generated: String { file?.generated ?? Self.builtInTable.generated }
+
+    /// The built-in table.
+    public init() {
+        file = nil
     }
 
-    /// The built-in table, parsed once per process.
-    public static func builtIn() -> PriceBook { PriceBook(copying: shared) }
-    private static let shared: PriceBook = try! PriceBook()
-
-    private init(copying other: PriceBook) {
-        table = other.table
-        generated = other.generated
+    /// The prices of another file in the same format (a newer `pricing.json`); a file that
+    /// cannot be read is an error naming it.
+    public init(file: String) throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw LLMError.invalidParameter(name: "pricing", message: "cannot read the price file '\(file)'")
+        }
+        self.file = try Self.parse(String(decoding: data, as: UTF8.self), name: file)
     }
+
+    /// The built-in table (with no overrides yet).
+    public static func builtIn() -> PriceBook { PriceBook() }
 
     /// Sets (or replaces) the price of a spec: `openai:my-fine-tune`, `local`, `local:smollm2`.
     public func set(_ spec: String, _ price: ModelPrice) {
