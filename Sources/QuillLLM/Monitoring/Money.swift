@@ -29,11 +29,15 @@ public enum Money {
 
     /// The amount for display: "$0.0123" (four significant decimals under a cent).
     public static func display(_ amount: Decimal) -> String {
-        let d = NSDecimalNumber(decimal: amount).doubleValue
+        let d = double(amount)
         if d == 0 { return "$0" }
         if abs(d) >= 0.01 { return String(format: "$%.4f", d) }
         return String(format: "$%.6f", d)
     }
 
-    public static func double(_ amount: Decimal) -> Double { NSDecimalNumber(decimal: amount).doubleValue }
+    /// The nearest `Double` (through the decimal text: Foundation's own conversion can be off in
+    /// the last digit, turning 0.000001 into 1.0000000000000002e-06).
+    public static func double(_ amount: Decimal) -> Double {
+        Double(format(amount)) ?? NSDecimalNumber(decimal: amount).doubleValue
+    }
 }
