@@ -60,6 +60,7 @@ public final class QuillRuntime {
         LLMLibrary.install(into: vm, factory: configuration.models, cache: configuration.responseCache,
                            monitor: configuration.monitor, hooks: hooks, streamsByDefault: { streaming.value })
         MonitoringLibrary.install(into: vm, monitor: configuration.monitor, hooks: hooks)
+        EvaluationLibrary.install(into: vm)
     }
 
     /// Where `print` writes.
