@@ -1,4 +1,5 @@
 import Foundation
+import QuillEngine
 
 /// A parsed `model(spec)` string.
 ///
@@ -29,8 +30,8 @@ public enum ModelSpec: Sendable, Equatable {
         if scheme == "local" { return .local(reference: rest.isEmpty ? nil : rest) }
         guard let provider = Provider(rawValue: scheme) else {
             let known = ["local"] + Provider.allCases.map(\.rawValue)
-            let near = known.min { editDistance($0, scheme) < editDistance($1, scheme) }!
-            let hint = editDistance(near, scheme) <= 2 ? "did you mean '\(near):…'? " : ""
+            let near = known.min { EditDistance.levenshtein($0, scheme) < EditDistance.levenshtein($1, scheme) }!
+            let hint = EditDistance.levenshtein(near, scheme) <= 2 ? "did you mean '\(near):…'? " : ""
             throw LLMError.invalidSpec(spec, reason: "unknown provider '\(scheme)'; \(hint)providers are \(known.joined(separator: ", "))")
         }
         if provider == .openAICompatible {
@@ -54,21 +55,5 @@ public enum ModelSpec: Sendable, Equatable {
         case .ollama: return "llama3.2"
         case .openAICompatible: return "http://localhost:8080/v1#model"
         }
-    }
-
-    /// Levenshtein distance, for "did you mean" hints.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let saved = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = saved
-            }
-        }
-        return row[b.count]
     }
 }

@@ -17,7 +17,7 @@ public final class RunRecorder: CheckpointStore, @unchecked Sendable {
     private let arguments: [String]
     private let dryRun: Bool
     private let startedAt = Date().timeIntervalSince1970
-    private let state = Locked((opened: (store: RunStore, runID: Int64)?.none, totals: RunTotals(), retries: [String: Int]()))
+    private let state = Locked((opened: (store: RunStore, runID: Int64)?.none, totals: CostLedger.Totals(), retries: [String: Int]()))
     private let warn: @Sendable (String) -> Void
     private let failed = Locked(false)
     private var subscription: EventBus.Subscription?

@@ -138,30 +138,3 @@ public struct CallRow: Codable, FetchableRecord, PersistableRecord, Sendable {
         ])
     }
 }
-
-/// A run's running totals, kept by its recorder and written with each call.
-struct RunTotals {
-    var calls = 0
-    var errors = 0
-    var inputTokens = 0
-    var outputTokens = 0
-    var cachedInputTokens = 0
-    var cost: Decimal = 0
-    var unpricedCalls = 0
-
-    mutating func add(_ e: CallEvent) {
-        calls += 1
-        if e.kind == .error || e.kind == .budget { errors += 1 }
-        if e.kind != .cacheHit, let u = e.usage {
-            inputTokens += u.inputTokens
-            outputTokens += u.outputTokens
-            cachedInputTokens += u.cachedInputTokens
-        }
-        guard e.kind != .budget else { return }
-        switch e.cost {
-        case .usd(let d)?: cost += d
-        case .unknown?: unpricedCalls += 1
-        case nil: break
-        }
-    }
-}

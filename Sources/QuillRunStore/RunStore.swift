@@ -122,7 +122,7 @@ public final class RunStore: @unchecked Sendable {
     }
 
     /// Records a finished call and adds it to its run's totals, in one transaction.
-    func record(_ call: CallRow, runTotals: RunTotals) throws {
+    func record(_ call: CallRow, runTotals: CostLedger.Totals) throws {
         try database.write { db in
             try call.insert(db)
             try db.execute(sql: """

@@ -30,7 +30,6 @@ struct InfoRoutes {
     }
 
     func metrics(_ request: Request) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: state.metrics.render())))
+        MetricsEndpoint.response(state.metrics.render())
     }
 }

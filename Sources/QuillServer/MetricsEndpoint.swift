@@ -12,15 +12,18 @@ public enum MetricsEndpoint {
         var logger = Logger(label: "quill-metrics")
         logger.logLevel = .warning
         let router = Router(context: BasicRequestContext.self)
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: render())))
-        }
+        router.get("/metrics") { _, _ in response(render()) }
         let app = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "quill"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
         try await app.run()
+    }
+
+    /// An exposition as Prometheus expects it (text format 0.0.4); `quill serve`'s `/metrics` too.
+    static func response(_ exposition: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: exposition)))
     }
 }

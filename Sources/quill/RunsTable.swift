@@ -86,10 +86,12 @@ enum RunsTable {
         return line.count > 60 ? String(line.prefix(59)) + "…" : line
     }
 
-    static func timestamp(_ t: Double) -> String {
+    static func timestamp(_ t: Double) -> String { timestampFormat.string(from: Date(timeIntervalSince1970: t)) }
+
+    private static let timestampFormat: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return f.string(from: Date(timeIntervalSince1970: t))
-    }
+        return f
+    }()
 }

@@ -41,7 +41,9 @@ final class MetricsAndDryRunTests: XCTestCase {
             """
         let result = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", program],
                                            environment: ProcessInfo.processInfo.environment, stdin: exposition)
-        guard result.status == 0 else { throw XCTSkip("prometheus_client failed or is missing (pip install prometheus_client): \(result.stderr)") }
+        guard result.status == 0 else {
+            throw ParseFailure(message: "prometheus_client failed or is missing (.ci/run installs it; pip install prometheus_client): \(result.stderr)")
+        }
         return try XCTUnwrap(JSONValue.parse(result.stdout).arrayValue).map { item in
             let a = item.arrayValue!
             var labels: [String: String] = [:]
@@ -147,4 +149,9 @@ final class MetricsAndDryRunTests: XCTestCase {
         XCTAssertEqual(reports.value.count, 2)
         XCTAssertTrue(reports.value[0].contains("hook failure"), reports.value[0])
     }
+}
+
+private struct ParseFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

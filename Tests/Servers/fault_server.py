@@ -63,7 +63,6 @@ answer was written completely. `disconnects` counts responses the client closed 
 requests whose responses are being written now.
 """
 
-import argparse
 import hashlib
 import json
 import select
@@ -71,7 +70,9 @@ import socket
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serve
 
 CREATED = 1767225600  # 2026-01-01T00:00:00Z: fixed so answers are byte-for-byte repeatable
 CHUNK_GAP = 0.005
@@ -641,19 +642,7 @@ class Exchange:
         self.h.end_chunks()
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 picks a free one)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    args = parser.parse_args()
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.daemon_threads = True
-    server.verbose = args.verbose
-    print("PORT %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, __doc__)
 
 
 if __name__ == "__main__":

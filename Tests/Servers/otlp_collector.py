@@ -18,10 +18,11 @@ Endpoints:
 Anything else is 404. Nothing is validated beyond being JSON: the tests assert on what arrived.
 """
 
-import argparse
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serve
 
 
 class Store:
@@ -111,19 +112,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0 picks a free one)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    args = parser.parse_args()
-    server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.daemon_threads = True
-    server.verbose = args.verbose
-    print("PORT %d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(Handler, __doc__)
 
 
 if __name__ == "__main__":

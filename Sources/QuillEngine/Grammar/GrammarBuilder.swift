@@ -125,29 +125,13 @@ struct GrammarBuilder {
     private func undefinedMessage(_ name: String) -> String {
         var message = "undefined rule '\(name)'"
         let defined = names.indices.filter { bodies[$0] != nil && idsByName[names[$0]] != nil }.map { names[$0] }
-        if let near = defined.min(by: { editDistance($0, name) < editDistance($1, name) }),
-           editDistance(near, name) <= max(2, name.count / 3) {
+        if let near = defined.min(by: { EditDistance.levenshtein($0, name) < EditDistance.levenshtein($1, name) }),
+           EditDistance.levenshtein(near, name) <= max(2, name.count / 3) {
             message += "; did you mean '\(near)'?"
         } else {
             message += "; define it with `\(name) ::= ...`"
         }
         return message
-    }
-
-    private func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty else { return b.count }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var diagonal = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: b.count, by: 1) {
-                let above = row[j]
-                row[j] = Swift.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1))
-                diagonal = above
-            }
-        }
-        return row[b.count]
     }
 
     /// Rules that can match the empty string.

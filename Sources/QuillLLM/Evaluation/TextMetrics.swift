@@ -71,20 +71,7 @@ public enum TextMetrics {
     }
 
     /// Levenshtein distance over characters (grapheme clusters).
-    public static func levenshtein(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count), current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
-    }
+    public static func levenshtein(_ a: String, _ b: String) -> Int { EditDistance.levenshtein(a, b) }
 
     /// 1 − distance / the longer length (1 for two empty strings).
     public static func levenshteinSimilarity(_ a: String, _ b: String) -> Double {
@@ -101,14 +88,17 @@ public enum TextMetrics {
 
     /// The first decimal number in a text (`-3.5`, `1,200`, `2e3`), thousands separators dropped.
     public static func firstNumber(in text: String) -> Double? {
-        let pattern = try! NSRegularExpression(pattern: #"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?"#)
         let range = NSRange(text.startIndex..., in: text)
-        for match in pattern.matches(in: text, range: range) where match.range.length > 0 {
+        for match in number.matches(in: text, range: range) where match.range.length > 0 {
             let token = (text as NSString).substring(with: match.range).replacingOccurrences(of: ",", with: "")
             if let d = Double(token), token.contains(where: \.isNumber) { return d }
         }
         return nil
     }
+
+    /// A decimal number with optional sign, thousands separators, fraction and exponent;
+    /// compiled once (metrics run over many rows).
+    private static let number = try! NSRegularExpression(pattern: #"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?"#)
 
     public static func jsonValid(_ output: String) -> Bool { (try? JSONValue.parse(output)) != nil }
 

@@ -25,6 +25,28 @@ public final class CostLedger: @unchecked Sendable {
         /// The cost, or nil when some call's price was unknown.
         public var knownCost: Decimal? { unpricedCalls == 0 ? cost : nil }
 
+        /// Counts the call an event ends: a `response`, an `error`, a `cache_hit` (no tokens
+        /// charged) or a `budget` refusal (an error that cost nothing).
+        public mutating func add(_ e: CallEvent) {
+            calls += 1
+            if e.kind == .error || e.kind == .budget { errors += 1 }
+            if e.kind == .cacheHit { cacheHits += 1 }
+            if let u = e.usage, e.kind != .cacheHit {
+                inputTokens += u.inputTokens
+                outputTokens += u.outputTokens
+                cachedInputTokens += u.cachedInputTokens
+                cacheWriteTokens += u.cacheWriteTokens
+            }
+            seconds += e.latency ?? 0
+            // A refusal's cost is what the call could have cost; nothing was spent.
+            guard e.kind != .budget else { return }
+            switch e.cost {
+            case .usd(let d)?: cost += d
+            case .unknown?: unpricedCalls += 1
+            case nil: break
+            }
+        }
+
         mutating func add(_ other: Totals) {
             calls += other.calls
             errors += other.errors
@@ -48,21 +70,7 @@ public final class CostLedger: @unchecked Sendable {
         guard event.kind == .response || event.kind == .error || event.kind == .cacheHit, event.status != .dryRun else { return }
         totals.withLock { all in
             var t = all[event.model] ?? Totals()
-            t.calls += 1
-            if event.kind == .error { t.errors += 1 }
-            if event.kind == .cacheHit { t.cacheHits += 1 }
-            if let u = event.usage, event.kind != .cacheHit {
-                t.inputTokens += u.inputTokens
-                t.outputTokens += u.outputTokens
-                t.cachedInputTokens += u.cachedInputTokens
-                t.cacheWriteTokens += u.cacheWriteTokens
-            }
-            switch event.cost {
-            case .usd(let d)?: t.cost += d
-            case .unknown?: t.unpricedCalls += 1
-            case nil: break
-            }
-            t.seconds += event.latency ?? 0
+            t.add(event)
             all[event.model] = t
         }
     }

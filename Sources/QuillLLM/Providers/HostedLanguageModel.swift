@@ -102,15 +102,10 @@ public final class HostedLanguageModel: LanguageModel, @unchecked Sendable {
                                              latency: seconds(), timeToFirstToken: firstToken, tokens: reply.tokens)))
     }
 
-    /// A request's tokens for the rate limiter before it is sent: about four characters a
-    /// token for the input, plus the most it may generate.
+    /// A request's tokens for the rate limiter before it is sent: the input estimated (about
+    /// four bytes a token), plus the most it may generate.
     static func estimatedTokens(_ request: LLMRequest) -> Int {
-        let characters: Int
-        switch request.input {
-        case .messages(let m): characters = m.reduce(0) { $0 + $1.content.count + 8 }
-        case .text(let t): characters = t.count
-        }
-        return characters / 4 + 1 + (request.parameters.maxTokens ?? 256)
+        InputTokens.estimate(request.input) + (request.parameters.maxTokens ?? 256)
     }
 
     /// Every failure as an `LLMError` naming this model (cancellation stays cancellation).

@@ -18,12 +18,10 @@ struct BatchCheckpoint {
     let store: CheckpointStore
     let name: String
 
-    /// The key of item `index`: its position and a hash of its JSON form.
+    /// The key of item `index`: its position and a hash (SHA-256, 64 bits) of its JSON form.
     func key(_ index: Int, _ item: Value) -> String {
         let text = (try? JSON.encode(item, sortKeys: true)) ?? item.typeName
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return "\(index):\(String(h, radix: 16))"
+        return "\(index):\(TemplateHash.hex(of: text, digits: 16))"
     }
 
     /// The saved result of an item from an earlier run, if any (one that no longer decodes is
