@@ -33,6 +33,9 @@ public final class QuillRuntime {
         public var monitor = CallMonitor()
         /// Keeps `batch(…, checkpoint:)` results across runs (`quill run`: the run store).
         public var checkpoints: CheckpointStore? = nil
+        /// Keeps the script's finished evaluations and hands each to a recorder (`quill run`:
+        /// the run store); thresholds set here override the script's (`quill eval --threshold`).
+        public var evaluations = EvaluationLog()
         /// Where problems that do not stop the script are reported (a failing `on(...)` handler).
         public var report: @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
         public init() {}
@@ -41,6 +44,10 @@ public final class QuillRuntime {
     public let vm: VM
     /// The runtime's call monitor (the configuration's): events, prices, totals, budgets.
     public let monitor: CallMonitor
+    /// The evaluations the script has finished, in order (`evaluate`, and each cell of
+    /// `evaluate_matrix`).
+    public var evaluations: [EvalReport] { evaluationLog.reports }
+    private let evaluationLog: EvaluationLog
     /// Model calls print their text as it is generated unless told `stream: false` (the REPL).
     public var streamsModelOutput: Bool {
         get { streaming.value }
@@ -55,12 +62,13 @@ public final class QuillRuntime {
         vm.instructionLimit = configuration.stepLimit
         vm.checkpointStore = configuration.checkpoints
         monitor = configuration.monitor
+        evaluationLog = configuration.evaluations
         let streaming = self.streaming
         let hooks = ScriptHooks(report: configuration.report)
         LLMLibrary.install(into: vm, factory: configuration.models, cache: configuration.responseCache,
                            monitor: configuration.monitor, hooks: hooks, streamsByDefault: { streaming.value })
         MonitoringLibrary.install(into: vm, monitor: configuration.monitor, hooks: hooks)
-        EvaluationLibrary.install(into: vm)
+        EvaluationLibrary.install(into: vm, factory: configuration.models, log: configuration.evaluations)
     }
 
     /// Where `print` writes.

@@ -25,10 +25,11 @@ struct QuillCommand: ParsableCommand {
             quill -e 'CODE'          run code given on the command line
             quill -                  run a script read from standard input
             quill check FILE...      report every compile error, run nothing
+            quill eval FILE          run its evaluations; exit 1 when a threshold fails
             """,
         version: QuillVersion.string,
         subcommands: [Run.self, Check.self, Generate.self, Pull.self, Models.self, Tokenize.self, Logits.self, Bench.self, Serve.self,
-                      Runs.self],
+                      Runs.self, Eval.self],
         defaultSubcommand: Run.self
     )
 }
@@ -46,29 +47,7 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("dump-bytecode"), help: "Print the compiled bytecode instead of running.")
     var dumpBytecode = false
 
-    @Flag(name: .customLong("dry-run"), help: "Price the script's model calls without sending them (they get stub answers); print the estimate.")
-    var dryRun = false
-
-    @Option(name: .customLong("budget"), help: "Refuse any model call that could take the run's spending over this many dollars.")
-    var budget: Double?
-
-    @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics of the run's calls at http://127.0.0.1:PORT/metrics while it runs (0: any free port).")
-    var metricsPort: Int?
-
-    @Option(name: .customLong("log-events"), help: "Append every call event to this file as JSON Lines.")
-    var logEvents: String?
-
-    @Option(name: .customLong("run-store"), help: "Record the run in this SQLite file (default: $QUILL_RUNS_DB or $QUILL_HOME/runs.db).")
-    var runStore: String?
-
-    @Flag(name: .customLong("no-record"), help: "Do not record the run in the run store (checkpoints then cannot be used).")
-    var noRecord = false
-
-    @Flag(name: .customLong("redact"), help: "Keep prompts and outputs out of the run store and the event log (also: QUILL_REDACT=1).")
-    var redact = false
-
-    @Option(name: .customLong("pricing"), help: "Use this price file (the format of stdlib/pricing.json) instead of the built-in table.")
-    var pricing: String?
+    @OptionGroup var session: RunOptions
 
     @Argument(help: "The script to run ('-' reads standard input).")
     var file: String?
@@ -124,27 +103,24 @@ struct Run: ParsableCommand {
             }
             return
         }
-        let options = RunSession.Options(dryRun: dryRun, record: !noRecord, runStore: runStore, redact: redact,
-                                         logEvents: logEvents, metricsPort: metricsPort, pricing: pricing, budget: budget)
-        let session: RunSession
-        do {
-            session = try RunSession(options, script: name, arguments: scriptArguments)
-        } catch {
-            printError("quill: \(error)\n")
-            throw ExitCode(ExitStatus.usage)
-        }
+        let session = try self.session.start(script: name, arguments: scriptArguments)
         let status = withLargeStack { Self.execute(source: source, name: name, arguments: scriptArguments, session: session) }
         if status != 0 { throw ExitCode(status) }
     }
 
     /// Runs a script and maps the outcome to an exit status, printing errors to stderr.
-    static func execute(source: String, name: String, arguments: [String], session: RunSession? = nil) -> Int32 {
+    /// `thresholds` override the script's evaluation thresholds (`quill eval --threshold`);
+    /// the finished evaluations are left in `evaluations`.
+    static func execute(source: String, name: String, arguments: [String], session: RunSession? = nil,
+                        thresholds: [String: Double] = [:], evaluations: ((EvaluationLog) -> Void)? = nil) -> Int32 {
         var configuration = QuillRuntime.Configuration()
         configuration.arguments = arguments
         if let session {
             configuration.monitor = session.monitor
             configuration.checkpoints = session.recorder
         }
+        configuration.evaluations = EvaluationLog(recorder: session?.recorder, thresholds: thresholds)
+        evaluations?(configuration.evaluations)
         var failure: String?
         defer { session?.finish(status: failure == nil ? 0 : 1, error: failure) }
         let runtime = QuillRuntime(configuration: configuration)

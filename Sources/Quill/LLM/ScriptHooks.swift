@@ -63,9 +63,14 @@ final class ScriptHooks: @unchecked Sendable {
     func context(for vm: VM, push: @escaping @Sendable (CallEvent) -> Void) -> CallContext {
         let scopes = vm.batchScopes.compactMap { $0 as? BatchScope }
         var context = CallContext(parentSpan: scopes.last?.span, limits: scopes.compactMap(\.limit))
-        if !isEmpty {
-            context.observe = { [weak self] event in if self?.wants(event.kind) == true { push(event) } }
-            context.wantsTokens = wants(.token)
+        let observers = scopes.compactMap(\.observe)
+        let hooked = !isEmpty
+        if hooked { context.wantsTokens = wants(.token) }
+        if hooked || !observers.isEmpty {
+            context.observe = { [weak self] event in
+                for observe in observers { observe(event) }
+                if hooked, self?.wants(event.kind) == true { push(event) }
+            }
         }
         return context
     }
@@ -98,13 +103,17 @@ final class ScriptHooks: @unchecked Sendable {
 }
 
 /// What `batch` makes for each batch when the LLM built-ins are installed: a span its calls
-/// belong to, and the budget given with `batch(…, budget: usd)`.
+/// belong to, and the budget given with `batch(…, budget: usd)`. `evaluate` makes one per row
+/// with an observer that adds up the row's calls.
 final class BatchScope {
     let span: String
     let limit: SpendLimit?
+    /// Sees every event of the calls made inside the scope, nested scopes included.
+    let observe: (@Sendable (CallEvent) -> Void)?
 
-    init(limit: SpendLimit?) {
-        span = "batch-" + CallEvent.newID()
+    init(limit: SpendLimit?, prefix: String = "batch", observe: (@Sendable (CallEvent) -> Void)? = nil) {
+        span = prefix + "-" + CallEvent.newID()
         self.limit = limit
+        self.observe = observe
     }
 }

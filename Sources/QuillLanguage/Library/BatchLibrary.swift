@@ -80,3 +80,24 @@ enum BatchLibrary {
         }
     }
 }
+
+extension VM {
+    /// Runs `function` over `items` as `batch(items, function, concurrency:, progress:)` does,
+    /// for hosts building on it (`evaluate`): results in input order, a failed item's error
+    /// value in its slot, `exit()` and the step limit raised.
+    public func batch(_ items: [Value], concurrency: Int, progress: Bool? = nil, _ function: Value) throws -> [Value] {
+        guard case .list(let list) = try BatchRun(vm: self, items: .values(items), function: function,
+                                                   passIndex: BatchLibrary.takesIndex(function), failFast: false,
+                                                   concurrency: min(max(concurrency, 1), BatchLibrary.maxConcurrency))
+            .run(progress: progress) else { return [] }
+        return list.items
+    }
+
+    /// Runs `body` with `scope` as this VM's innermost batch scope: the host's scope for one
+    /// piece of work (`evaluate` observes each row's calls through one).
+    public func withBatchScope<T>(_ scope: AnyObject, _ body: () throws -> T) rethrows -> T {
+        batchScopes.append(scope)
+        defer { batchScopes.removeLast() }
+        return try body()
+    }
+}

@@ -11,7 +11,7 @@
 /// nesting deeper than 512 levels (which also catches a list that contains itself), and for
 /// `decode` any syntax error, reported with its line, column (1-based, in characters) and byte
 /// offset (0-based): "json.decode(): expected ',' or '}' at line 3, column 7 (byte 41)".
-enum JSON {
+public enum JSON {
     static let maxDepth = 512
 
     static func namespace() -> NamespaceObject {
@@ -37,7 +37,7 @@ enum JSON {
     // MARK: - Encoding
 
     /// Encodes a value as JSON text; `indent` 0 means a single line.
-    static func encode(_ value: Value, indent: Int = 0, sortKeys: Bool = false) throws -> String {
+    public static func encode(_ value: Value, indent: Int = 0, sortKeys: Bool = false) throws -> String {
         var encoder = Encoder(indent: indent, sortKeys: sortKeys)
         try encoder.write(value, depth: 0)
         return String(decoding: encoder.out, as: UTF8.self)
