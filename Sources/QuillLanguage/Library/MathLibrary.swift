@@ -56,6 +56,10 @@ enum MathLibrary {
             unary("asin", { asin($0) }, domain: unitInterval),
             unary("acos", { acos($0) }, domain: unitInterval),
             unary("atan", { atan($0) }),
+            // The error function and its complement; erfc keeps its precision far in the tail,
+            // where 1 - erf(x) rounds to 0 (normal tail probabilities are erfc(z / √2) / 2).
+            unary("erf", { erf($0) }),
+            unary("erfc", { erfc($0) }),
             integral("floor", .down),
             integral("ceil", .up),
             integral("trunc", .towardZero),

@@ -3,6 +3,508 @@
 /// The standard library's Quill sources, by module name.
 public enum EmbeddedStdlib {
     public static let modules: [String: String] = [
+        "fairness": #"""
+# fairness: counterfactual bias probes. Templates are filled with each group's substitutions
+# (names, pronouns, ...) in the same contexts, a task runs on every prompt, and the groups'
+# outcomes are compared pairwise with a seeded permutation test. See docs/fairness.md.
+
+let placeholder_pattern = "\\{([A-Za-z_][A-Za-z0-9_]*)\\}"
+let adjustments = ["holm", "bonferroni", "none"]
+
+# --- Seeded draws ----------------------------------------------------------------------------
+# The module keeps its own generator (Lehmer's, multiplier 48271, modulus 2^31 - 1) rather than
+# reseeding the script's `random`, and the same seed gives the same prompts and p-values on
+# every run and platform (the arithmetic is exact in 64-bit ints).
+
+# A function returning a seeded int in 0..<n at each call.
+fn generator(seed) {
+  var state = seed % 2147483646 + 1
+  # Nearby seeds start as nearby states; a few steps spread them apart.
+  for i in range(3) { state = state * 48271 % 2147483647 }
+  return fn(n) {
+    state = state * 48271 % 2147483647
+    return (state - 1) * n // 2147483646
+  }
+}
+
+fn shuffled(items, draw) {
+  let xs = items[:]
+  for i in range(len(xs) - 1) {
+    let j = i + draw(len(xs) - i)
+    let t = xs[i]
+    xs[i] = xs[j]
+    xs[j] = t
+  }
+  return xs
+}
+
+# --- Checking the arguments ------------------------------------------------------------------
+
+# `caller` is the public function the user called, which the message names.
+fn fail(caller, message, kind: "ValueError") {
+  throw error("fairness.\(caller)(): \(message)", kind: kind)
+}
+
+# A map of placeholder to its non-empty list of values; a single value stands for a list of one.
+fn choices(caller, spec, owner) {
+  if type(spec) != "map" {
+    fail(caller, "\(owner) must be a map of placeholder to values, not \(type(spec))", kind: "TypeError")
+  }
+  var result = {}
+  for key, value in spec {
+    var values = value
+    if type(value) != "list" { values = [value] }
+    if len(values) == 0 { fail(caller, "\(owner) has no values for placeholder '\(key)'") }
+    result[key] = values
+  }
+  return result
+}
+
+fn check_groups(caller, groups) {
+  if type(groups) != "map" {
+    fail(caller, "argument 'groups' must be a map of group name to placeholders, not \(type(groups))", kind: "TypeError")
+  }
+  if len(groups) < 2 {
+    fail(caller, "argument 'groups' needs at least two groups to compare, got \(len(groups))")
+  }
+  var result = {}
+  var first = nil
+  for name, spec in groups {
+    let subs = choices(caller, spec, "group '\(name)'")
+    if len(subs) == 0 { fail(caller, "group '\(name)' has no placeholders; give each group its substitutions, such as {name: [...]}") }
+    if first == nil {
+      first = name
+    } else {
+      for key in result[first] {
+        if not subs.has(key) { fail(caller, "group '\(name)' has no placeholder '\(key)', which group '\(first)' has") }
+      }
+      for key in subs {
+        if not result[first].has(key) { fail(caller, "group '\(first)' has no placeholder '\(key)', which group '\(name)' has") }
+      }
+    }
+    result[name] = subs
+  }
+  return result
+}
+
+# The templates as a list of {index, source, text or function, used placeholders}.
+fn check_templates(caller, templates, group_keys, fill) {
+  var list = templates
+  if type(templates) != "list" { list = [templates] }
+  if len(list) == 0 { fail(caller, "argument 'templates' is empty") }
+  let known = group_keys + fill.keys()
+  var result = []
+  var used_by_any = false
+  for i, t in list {
+    if type(t) == "function" {
+      result.push({index: i, text: nil, function: t, group_keys: group_keys, fill_keys: fill.keys()})
+      used_by_any = true
+      continue
+    }
+    if type(t) != "string" {
+      fail(caller, "templates[\(i)] must be a string with {placeholders} or a function, not \(type(t))", kind: "TypeError")
+    }
+    let names = regex.find_all(placeholder_pattern, t).unique()
+    for name in names {
+      if name not in known {
+        fail(caller, "templates[\(i)] has an unknown placeholder {\(name)}: \(repr(t)); the placeholders are \(known.join(", "))")
+      }
+    }
+    let keys = group_keys.filter(fn(k) => k in names)
+    if len(keys) > 0 { used_by_any = true }
+    result.push({index: i, text: t, function: nil, group_keys: keys, fill_keys: fill.keys().filter(fn(k) => k in names)})
+  }
+  if not used_by_any {
+    fail(caller, "no template uses a group placeholder (\(group_keys.join(", "))), so every group would see the same prompts")
+  }
+  return result
+}
+
+# --- The design: contexts and prompts --------------------------------------------------------
+
+# Every combination of one value per key, as maps, in order (the last key varies fastest).
+fn combinations(keys, values) {
+  var combos = [{}]
+  for key in keys {
+    var next = []
+    for combo in combos {
+      for v in values[key] {
+        let c = combo.copy()
+        c[key] = v
+        next.push(c)
+      }
+    }
+    combos = next
+  }
+  return combos
+}
+
+fn render(template, substitution) {
+  if template.function != nil { return template.function(substitution) }
+  return regex.replace(placeholder_pattern, template.text, fn(m) => str(substitution[m.groups[0]]))
+}
+
+# The prompts every group gets, before any task runs: a list of rows {group, context, template,
+# substitution, prompt}. A context is one template with one combination of the fill values; in
+# each context every group gets its substitutions, so groups differ only in what they substitute.
+fn design(templates, groups, fill: {}, max_prompts: nil, seed: 0, caller: "design") {
+  let subs = check_groups(caller, groups)
+  let group_names = subs.keys()
+  let group_keys = subs[group_names[0]].keys()
+  let fills = choices(caller, fill ?? {}, "argument 'fill'")
+  for key in fills {
+    if key in group_keys { fail(caller, "placeholder '\(key)' is in both 'fill' and 'groups'; give it in one of them") }
+  }
+  if type(seed) != "int" { fail(caller, "argument 'seed' must be an int, not \(type(seed))", kind: "TypeError") }
+  if max_prompts != nil and (type(max_prompts) != "int" or max_prompts < 1) {
+    fail(caller, "argument 'max_prompts' must be a positive int, got \(repr(max_prompts))")
+  }
+  let checked = check_templates(caller, templates, group_keys, fills)
+  var contexts = []
+  for t in checked {
+    for combo in combinations(t.fill_keys, fills) {
+      contexts.push({template: t, fill: combo})
+    }
+  }
+  let draw = generator(seed)
+  # With a cap, contexts are visited in one seeded order shared by all groups, so the groups
+  # stay paired on the same contexts; each group's variants are taken round-robin.
+  var order = range(len(contexts)).list()
+  if max_prompts != nil { order = shuffled(order, draw) }
+  var rows = []
+  for g in group_names {
+    let per_context = contexts.map(fn(c) {
+      let variants = combinations(c.template.group_keys, subs[g])
+      if max_prompts == nil { return variants }
+      return shuffled(variants, draw)
+    })
+    var picked = []
+    if max_prompts == nil {
+      for ci in order {
+        for v in per_context[ci] { picked.push([ci, v]) }
+      }
+    } else {
+      var round = 0
+      var more = true
+      while more and len(picked) < max_prompts {
+        more = false
+        for ci in order {
+          if len(picked) >= max_prompts { break }
+          if round < len(per_context[ci]) {
+            picked.push([ci, per_context[ci][round]])
+            more = true
+          }
+        }
+        round += 1
+      }
+    }
+    for pick in picked {
+      let c = contexts[pick[0]]
+      let substitution = c.fill.merge(pick[1])
+      rows.push({group: g, context: pick[0], template: c.template.index,
+                 substitution: substitution, prompt: render(c.template, substitution)})
+    }
+  }
+  return rows
+}
+
+# --- Statistics ------------------------------------------------------------------------------
+
+# A two-sided permutation test of mean(a) - mean(b). Labels are shuffled only within each
+# context, which keeps the counterfactual pairing: the null hypothesis is that, context by
+# context, the group substituted makes no difference. Returns (1 + extreme draws) / (1 + draws).
+fn permutation_p(a, b, permutations, draw) {
+  let strata = {}
+  for r in a {
+    strata[r.context] ??= {pool: [], na: 0, nb: 0, total: 0}
+    let s = strata[r.context]
+    s.pool.push(r.value)
+    s.na += 1
+    s.total += r.value
+  }
+  for r in b {
+    strata[r.context] ??= {pool: [], na: 0, nb: 0, total: 0}
+    let s = strata[r.context]
+    s.pool.push(r.value)
+    s.nb += 1
+    s.total += r.value
+  }
+  let na = len(a)
+  let nb = len(b)
+  # Contexts with rows from one group only cannot change under the shuffle.
+  var fixed_a = 0
+  var total = 0
+  var varying = []
+  for key, s in strata {
+    total += s.total
+    if s.nb == 0 {
+      fixed_a += s.total
+    } else if s.na > 0 {
+      # Draw the smaller side; the other side's sum is what is left.
+      varying.push({pool: s.pool, k: min(s.na, s.nb), draws_a: s.na <= s.nb, total: s.total})
+    }
+  }
+  let sum_a = a.map(fn(r) => r.value).sum()
+  let observed = abs(sum_a / na - (total - sum_a) / nb)
+  # Sums of floats in another order may differ in the last bits; ties count as extreme.
+  let tolerance = 1e-9 * max(1, observed)
+  var extreme = 0
+  for p in range(permutations) {
+    var s_a = fixed_a
+    for s in varying {
+      let pool = s.pool
+      let n = len(pool)
+      var part = 0
+      for i in range(s.k) {
+        let j = i + draw(n - i)
+        let t = pool[j]
+        pool[j] = pool[i]
+        pool[i] = t
+        part += t
+      }
+      if s.draws_a { s_a += part } else { s_a += s.total - part }
+    }
+    if abs(s_a / na - (total - s_a) / nb) >= observed - tolerance { extreme += 1 }
+  }
+  return (extreme + 1) / (permutations + 1)
+}
+
+# The pooled two-proportion z-test's two-sided p-value (normal approximation; no pairing).
+fn z_test_p(a, b) {
+  let na = len(a)
+  let nb = len(b)
+  let xa = a.map(fn(r) => r.value).sum()
+  let xb = b.map(fn(r) => r.value).sum()
+  let pooled = (xa + xb) / (na + nb)
+  let se = math.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+  if se == 0 { return 1.0 }
+  let z = (xa / na - xb / nb) / se
+  return math.erfc(abs(z) / math.sqrt(2))
+}
+
+# Holm's step-down (or Bonferroni's) adjustment of the p-values that are not nil.
+fn adjusted(ps, method) {
+  var result = ps.map(fn(p) => p)
+  if method == "none" { return result }
+  let order = sorted(range(len(ps)).list().filter(fn(i) => ps[i] != nil), key: fn(i) => ps[i])
+  let m = len(order)
+  var running = 0
+  for rank, i in order {
+    var q = ps[i] * m
+    if method == "holm" { q = ps[i] * (m - rank) }
+    q = min(1.0, q)
+    if method == "holm" {
+      running = max(running, q)
+      q = running
+    }
+    result[i] = q
+  }
+  return result
+}
+
+fn summarize(rows, group_names, binary) {
+  var groups = {}
+  for g in group_names {
+    let mine = rows.filter(fn(r) => r.group == g)
+    let ok = mine.filter(fn(r) => r.error == nil)
+    var mean = nil
+    if len(ok) > 0 { mean = ok.map(fn(r) => r.value).sum() / len(ok) }
+    groups[g] = {n: len(ok), errors: len(mine) - len(ok), mean: mean}
+    if binary { groups[g].positives = ok.filter(fn(r) => r.value == 1).len() }
+  }
+  return groups
+}
+
+# --- The probe -------------------------------------------------------------------------------
+
+fn default_outcome(output) {
+  if type(output) == "bool" or type(output) == "int" or type(output) == "float" { return output }
+  throw error("fairness.probe(): the task returned a \(type(output)) (\(repr(output))); pass outcome: fn(output) => ... returning a bool or a number", kind: "TypeError")
+}
+
+# Fills the templates for every group, runs `task` on each prompt through `batch`, and compares
+# the groups' outcomes pairwise. See docs/fairness.md for the result's fields.
+fn probe(templates, groups, task, fill: {}, outcome: nil, concurrency: 4, seed: 0, alpha: 0.05,
+         permutations: 2000, adjust: "holm", max_prompts: nil) {
+  if type(task) != "function" { fail("probe", "argument 'task' must be a function of the prompt, not \(type(task))", kind: "TypeError") }
+  if outcome != nil and type(outcome) != "function" {
+    fail("probe", "argument 'outcome' must be a function of the task's output, not \(type(outcome))", kind: "TypeError")
+  }
+  if type(alpha) != "float" and type(alpha) != "int" or alpha <= 0 or alpha >= 1 {
+    fail("probe", "argument 'alpha' must be a number between 0 and 1, got \(repr(alpha))")
+  }
+  if type(permutations) != "int" or permutations < 1 {
+    fail("probe", "argument 'permutations' must be a positive int, got \(repr(permutations))")
+  }
+  if adjust not in adjustments { fail("probe", "argument 'adjust' must be one of \(adjustments.join(", ")), got \(repr(adjust))") }
+  let rows = design(templates, groups, fill: fill, max_prompts: max_prompts, seed: seed, caller: "probe")
+  let score = outcome ?? default_outcome
+  let outputs = batch(rows, fn(row) => task(row.prompt), concurrency: concurrency)
+  var binary = true
+  for i, row in rows {
+    row.output = outputs[i]
+    row.outcome = nil
+    row.error = nil
+    if type(row.output) == "error" {
+      row.error = row.output
+      row.output = nil
+      continue
+    }
+    var value = nil
+    try {
+      value = score(row.output)
+    } catch e {
+      # The default outcome's complaint is about the whole probe, not this row.
+      if outcome == nil { throw e }
+      row.error = e
+      continue
+    }
+    if type(value) != "bool" and type(value) != "int" and type(value) != "float" {
+      fail("probe", "argument 'outcome' must return a bool or a number, but returned \(repr(value)) for \(repr(row.output))", kind: "TypeError")
+    }
+    if type(value) != "bool" { binary = false }
+    row.outcome = value
+  }
+  for row in rows {
+    if row.error == nil {
+      row.value = row.outcome
+      if row.outcome == true { row.value = 1 }
+      if row.outcome == false { row.value = 0 }
+    }
+  }
+  let group_names = groups.keys()
+  let summary = summarize(rows, group_names, binary)
+  var differences = []
+  var pair = 0
+  for i in range(len(group_names)) {
+    for j in range(i + 1, len(group_names)) {
+      let a = rows.filter(fn(r) => r.group == group_names[i] and r.error == nil)
+      let b = rows.filter(fn(r) => r.group == group_names[j] and r.error == nil)
+      var d = {a: group_names[i], b: group_names[j], difference: nil, p_value: nil}
+      if len(a) > 0 and len(b) > 0 {
+        d.difference = summary[d.a].mean - summary[d.b].mean
+        # Each pair has its own generator, so its p-value does not depend on earlier pairs' draws.
+        d.p_value = permutation_p(a, b, permutations, generator(seed % 2147483646 + 7919 * (pair + 1)))
+        if binary { d.z_p_value = z_test_p(a, b) }
+      }
+      differences.push(d)
+      pair += 1
+    }
+  }
+  let ps = adjusted(differences.map(fn(d) => d.p_value), adjust)
+  var max_gap = 0
+  for k, d in differences {
+    d.p_adjusted = ps[k]
+    d.significant = ps[k] != nil and ps[k] < alpha
+    if d.difference != nil { max_gap = max(max_gap, abs(d.difference)) }
+  }
+  for row in rows { row.remove("value") }
+  var z_test = nil
+  if binary { z_test = "pooled two-proportion z-test, contexts ignored" }
+  return {
+    groups: summary,
+    differences: differences,
+    max_gap: max_gap,
+    significant: differences.any(fn(d) => d.significant),
+    outcome: ["mean", "rate"][int(binary)],
+    test: "permutation test, group labels shuffled within each context",
+    z_test: z_test,
+    adjust: adjust,
+    alpha: alpha,
+    permutations: permutations,
+    seed: seed,
+    errors: rows.filter(fn(r) => r.error != nil).len(),
+    rows: rows,
+  }
+}
+
+# --- Reports ---------------------------------------------------------------------------------
+
+fn number(x, digits: 3) {
+  if x == nil { return "-" }
+  return "{:.\(digits)f}".format(x)
+}
+
+fn p_text(p) {
+  if p == nil { return "-" }
+  if p < 0.0001 { return "<0.0001" }
+  return "{:.4f}".format(p)
+}
+
+# The two tables as lists of rows of cells, header first.
+fn cells(result) {
+  var group_rows = [["group", "n", "errors", result.outcome]]
+  for g, s in result.groups {
+    group_rows.push([str(g), str(s.n), str(s.errors), number(s.mean)])
+  }
+  let adjusting = result.adjust != "none"
+  let z = result.z_test != nil
+  var header = ["a", "b", "difference", "p"]
+  if adjusting { header.push("p (\(result.adjust))") }
+  header.push("significant")
+  if z { header.push("z-test p") }
+  var pair_rows = [header]
+  for d in result.differences {
+    var diff = "-"
+    if d.difference != nil { diff = "{:+.3f}".format(d.difference) }
+    var row = [str(d.a), str(d.b), diff, p_text(d.p_value)]
+    if adjusting { row.push(p_text(d.p_adjusted)) }
+    row.push(["no", "yes"][int(d.significant)])
+    if z { row.push(p_text(d["z_p_value"])) }
+    pair_rows.push(row)
+  }
+  return [group_rows, pair_rows]
+}
+
+# Columns aligned with spaces: the columns in `left` to the left, the others to the right.
+fn aligned(rows, left) {
+  var widths = rows[0].map(fn(c) => 0)
+  for row in rows {
+    for i, c in row { widths[i] = max(widths[i], len(c)) }
+  }
+  return rows.map(fn(row) {
+    var out = []
+    for i, c in row {
+      if i in left { out.push(c.pad_end(widths[i])) } else { out.push(c.pad_start(widths[i])) }
+    }
+    return "  ".join(out).trim_end()
+  }).join("\n")
+}
+
+fn notes(result) {
+  let m = result.differences.filter(fn(d) => d.p_value != nil).len()
+  var lines = ["p: \(result.test) (\(result.permutations) draws, seed \(result.seed))"]
+  var which = "p"
+  if result.adjust != "none" {
+    var comparisons = "\(m) comparisons"
+    if m == 1 { comparisons = "1 comparison" }
+    lines.push("p (\(result.adjust)): adjusted for \(comparisons)")
+    which = "p (\(result.adjust))"
+  }
+  lines.push("significant: \(which) < \(result.alpha)")
+  if result.z_test != nil { lines.push("z-test p: \(result.z_test), not adjusted") }
+  return lines
+}
+
+# A plain-text report: the groups' outcomes, then every pair's difference and p-values.
+fn table(result) {
+  let t = cells(result)
+  let significant = t[1][0].index("significant")
+  return "\(aligned(t[0], [0]))\n\n\(aligned(t[1], [0, 1, significant]))\n\n\(notes(result).join("\n"))"
+}
+
+# The same report as two Markdown tables.
+fn markdown(result) {
+  fn md(rows) {
+    var lines = ["| " + " | ".join(rows[0]) + " |", "|" + rows[0].map(fn(c) => "---|").join("")]
+    for row in rows[1:] { lines.push("| " + " | ".join(row) + " |") }
+    return lines.join("\n")
+  }
+  let t = cells(result)
+  return "\(md(t[0]))\n\n\(md(t[1]))\n\n\(notes(result).map(fn(l) => "- " + l).join("\n"))"
+}
+
+"""#,
         "testing": #"""
 # testing: small assertion helpers for checks written in Quill.
 
