@@ -3,19 +3,23 @@ import QuillLanguage
 import QuillLLM
 
 /// Writes one run into the run store: the run's row when it starts, a row per call as each
-/// ends (with the run's totals, in the same transaction), the ending; and keeps the run's
-/// `batch` checkpoints, keyed by the script so that a rerun of the same file finds them.
+/// ends (with the run's totals, in the same transaction), each finished evaluation's report,
+/// the ending; and keeps the run's `batch` checkpoints, keyed by the script so that a rerun of
+/// the same file finds them.
 ///
 /// It observes a `CallMonitor`'s bus. The store is opened, and the run's row written, at the
-/// first call or checkpoint: a script that never calls a model costs no database work and
-/// leaves no empty run behind. A write that fails (a full disk) is reported once and the run
-/// goes on: losing the log must not lose the work.
-public final class RunRecorder: CheckpointStore, @unchecked Sendable {
+/// first call, checkpoint or evaluation: a script that does none of these costs no database
+/// work and leaves no empty run behind. A write that fails (a full disk) is reported once and
+/// the run goes on: losing the log must not lose the work.
+public final class RunRecorder: CheckpointStore, EvaluationRecorder, @unchecked Sendable {
     public let storePath: String
     /// The script as checkpoints are keyed: its absolute path (or the name it was run under).
     public let script: String
     private let arguments: [String]
     private let dryRun: Bool
+    /// `--redact`: evaluations are stored without rows' inputs, outputs and notes. (Calls
+    /// arrive already redacted: the monitor leaves their content out of the events.)
+    private let redactContent: Bool
     private let startedAt = Date().timeIntervalSince1970
     private let state = Locked((opened: (store: RunStore, runID: Int64)?.none, totals: CostLedger.Totals(), retries: [String: Int]()))
     private let warn: @Sendable (String) -> Void
@@ -24,11 +28,12 @@ public final class RunRecorder: CheckpointStore, @unchecked Sendable {
     private weak var bus: EventBus?
 
     public init(storePath: String, script: String, arguments: [String], dryRun: Bool = false,
-                warn: @escaping @Sendable (String) -> Void) {
+                redactContent: Bool = false, warn: @escaping @Sendable (String) -> Void) {
         self.storePath = storePath
         self.script = Self.identity(of: script)
         self.arguments = arguments
         self.dryRun = dryRun
+        self.redactContent = redactContent
         self.warn = warn
     }
 
@@ -78,7 +83,20 @@ public final class RunRecorder: CheckpointStore, @unchecked Sendable {
 
     private func report(_ error: Error) {
         if !failed.withLock({ f in defer { f = true }; return f }) {
-            warn("could not write to the run store \(storePath): \(error); this run's calls are not being recorded")
+            warn("could not write to the run store \(storePath): \(error); this run's calls and evaluations are not being recorded")
+        }
+    }
+
+    // MARK: EvaluationRecorder
+
+    /// Stores a finished evaluation with its rows; a failure is reported (once) and swallowed,
+    /// since the script has its report either way.
+    public func record(_ report: EvalReport) {
+        do {
+            let run = try opened()
+            _ = try run.store.record(report, runID: run.runID, script: script, redact: redactContent)
+        } catch {
+            self.report(error)
         }
     }
 

@@ -4,7 +4,8 @@ import QuillEngine
 import QuillLLM
 
 /// The run log: every run of a script and every model call it made, in one SQLite file
-/// (`$QUILL_HOME/runs.db` by default), plus the results of checkpointed `batch` items.
+/// (`$QUILL_HOME/runs.db` by default), the results of checkpointed `batch` items, and the
+/// reports of the run's evaluations (`RunStore+Evaluations.swift`).
 ///
 /// Rows are written as things happen — a run when it starts, each call when it ends, in one
 /// transaction with the run's running totals — so a crash or `kill -9` loses nothing already
@@ -106,6 +107,50 @@ public final class RunStore: @unchecked Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2") { db in
+            // `script` repeats the run's so that "the latest evaluation named X of script S"
+            // is one index range, with no join through `runs`; the variant columns are NULL
+            // for a plain evaluation (queries compare them with IS, which matches NULL).
+            try db.execute(sql: """
+                CREATE TABLE evaluations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    script TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    dataset TEXT NOT NULL,
+                    variant_prompt TEXT,
+                    variant_model TEXT,
+                    started_at REAL NOT NULL,
+                    duration REAL NOT NULL,
+                    rows INTEGER NOT NULL,
+                    errors INTEGER NOT NULL,
+                    pass_rate REAL NOT NULL,
+                    passed INTEGER NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    cost TEXT,
+                    summary TEXT NOT NULL,
+                    report TEXT NOT NULL
+                );
+                CREATE INDEX evaluations_by_name ON evaluations(script, name, variant_prompt, variant_model, run_id);
+                CREATE INDEX evaluations_by_run ON evaluations(run_id);
+                CREATE TABLE evaluation_rows (
+                    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+                    row_index INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    passed INTEGER NOT NULL,
+                    error TEXT,
+                    scores TEXT NOT NULL,
+                    output TEXT,
+                    latency REAL NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    cost TEXT,
+                    PRIMARY KEY (evaluation_id, row_index)
+                );
+                CREATE INDEX evaluation_rows_by_key ON evaluation_rows(key, evaluation_id);
+                """)
+        }
         return m
     }
 
@@ -157,9 +202,12 @@ public final class RunStore: @unchecked Sendable {
 }
 
 /// Failures of the run store, naming the file.
-public enum RunStoreError: Error, CustomStringConvertible {
+public enum RunStoreError: Error, Equatable, CustomStringConvertible {
     case open(path: String, reason: String)
     case noRun(Int64, path: String)
+    case noEvaluation(Int64, path: String)
+    /// An evaluation whose stored report does not read back (written by a newer Quill, or edited).
+    case unreadableReport(Int64, path: String)
 
     public var description: String {
         switch self {
@@ -167,6 +215,10 @@ public enum RunStoreError: Error, CustomStringConvertible {
             return "cannot open the run store '\(path)': \(reason); set QUILL_RUNS_DB or --run-store to another file, or run with --no-record"
         case .noRun(let id, let path):
             return "no run \(id) in \(path); `quill runs` lists the runs"
+        case .noEvaluation(let id, let path):
+            return "no evaluation \(id) in \(path); `quill runs show RUN` lists a run's evaluations"
+        case .unreadableReport(let id, let path):
+            return "the report of evaluation \(id) in \(path) cannot be read back as an evaluation report"
         }
     }
 }

@@ -6,9 +6,9 @@ import QuillRunStore
 /// `quill runs`: the run log — runs, their calls, exports and aggregates.
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Inspect the run log: every run of `quill run` and every model call it made.",
+        abstract: "Inspect the run log: every run of `quill run`, every model call it made and its evaluations.",
         discussion: "The log is $QUILL_RUNS_DB, else $QUILL_HOME/runs.db (~/.quill/runs.db). RUN is a run's id or 'last'.",
-        subcommands: [List.self, Show.self, Export.self, Stats.self],
+        subcommands: [List.self, Show.self, Export.self, Stats.self, Compare.self],
         defaultSubcommand: List.self)
 
     struct StoreOption: ParsableArguments {
@@ -51,7 +51,7 @@ struct Runs: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a run and its calls with latency, tokens and cost.")
+        static let configuration = CommandConfiguration(abstract: "Show a run, its evaluations, and its calls with latency, tokens and cost.")
         @OptionGroup var store: StoreOption
         @Argument(help: "The run's id, or 'last'.") var runID = "last"
 
@@ -59,7 +59,8 @@ struct Runs: ParsableCommand {
             let s = try store.open()
             do {
                 let id = try store.runID(runID, in: s)
-                print(RunsTable.run(try s.run(id), calls: try s.calls(run: id)), terminator: "")
+                print(RunsTable.run(try s.run(id), calls: try s.calls(run: id), evaluations: try s.evaluations(run: id)),
+                      terminator: "")
             } catch let e as RunStoreError {
                 printError("quill runs show: \(e)\n")
                 throw ExitCode(ExitStatus.usage)

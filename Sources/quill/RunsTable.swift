@@ -3,7 +3,8 @@ import QuillEngine
 import QuillLLM
 import QuillRunStore
 
-/// The text `quill runs` prints: aligned tables of runs, calls and aggregates.
+/// The text `quill runs` prints: aligned tables of runs, calls and aggregates (evaluations and
+/// comparisons in `RunsTable+Evaluations.swift`).
 enum RunsTable {
     static func runs(_ runs: [RunRow]) -> String {
         var rows = [["ID", "STARTED", "STATUS", "CALLS", "ERRORS", "TOKENS IN/OUT", "COST", "SCRIPT"]]
@@ -15,12 +16,13 @@ enum RunsTable {
         return table(rows)
     }
 
-    static func run(_ r: RunRow, calls: [CallRow]) -> String {
+    static func run(_ r: RunRow, calls: [CallRow], evaluations: [StoredEvaluation] = []) -> String {
         var out = "run \(r.id): \(r.script) \(r.args == "[]" ? "" : r.args)\n"
         let took = r.endedAt.map { String(format: "%.2fs", $0 - r.startedAt) } ?? "-"
         out += "  started \(timestamp(r.startedAt)), \(r.status), took \(took)\n"
         out += "  \(r.calls) calls, \(r.errors) errors, \(r.inputTokens) input tokens (\(r.cachedInputTokens) cached), \(r.outputTokens) output tokens, cost \(cost(r.cost, unpriced: r.unpricedCalls))\n"
         if let e = r.error { out += "  error: \(e)\n" }
+        if !evaluations.isEmpty { out += "\n" + self.evaluations(evaluations, run: r.id) }
         guard !calls.isEmpty else { return out + "  no calls\n" }
         var rows = [["CALL", "MODEL", "STATUS", "LATENCY", "TTFT", "IN", "OUT", "CACHED", "COST", "RETRIES", "DETAIL"]]
         for c in calls {
