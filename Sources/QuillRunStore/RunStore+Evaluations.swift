@@ -78,3 +78,21 @@ extension RunStore {
         return report
     }
 }
+
+extension EvalReport {
+    /// The report with what `--redact` keeps out of the store removed: each row's input (what
+    /// the prompts were made of), output, and notes (a judge's reason quotes the output).
+    /// Keys, scores, verdicts, errors, expected answers and usage stay, so that runs can still
+    /// be compared row by row.
+    func redacted() -> EvalReport {
+        var copy = self
+        copy.rows = rows.map { row in
+            var r = row
+            r.input = .null
+            r.output = nil
+            r.notes = [:]
+            return r
+        }
+        return copy
+    }
+}
