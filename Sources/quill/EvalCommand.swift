@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Quill
 
 #if canImport(Glibc)
@@ -38,7 +37,8 @@ struct Eval: ParsableCommand {
     @Argument(help: "The script that evaluates.")
     var file: String
 
-    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the script as `args`.")
+    /// After `--`, so that options may follow the file (`quill eval suite.quill --report r.html`).
+    @Argument(parsing: .postTerminator, help: "Arguments passed to the script as `args`, after --.")
     var arguments: [String] = []
 
     func validate() throws {
@@ -84,7 +84,7 @@ struct Eval: ParsableCommand {
         } else {
             print(EvalTextReport.render(evaluations, color: color), terminator: "")
         }
-        let title = (file as NSString).lastPathComponent
+        let title = file.split(separator: "/").last.map(String.init) ?? file
         var outputs = reports.map { ($0, EvalReportFormat(path: $0)!) }
         if let junit { outputs.append((junit, .junit)) }
         for (path, format) in outputs {
@@ -95,6 +95,7 @@ struct Eval: ParsableCommand {
                 throw ExitCode(ExitStatus.ioError)
             }
         }
+        fflush(stdout)
         let failed = evaluations.filter { !$0.passed }
         if !failed.isEmpty {
             let gates = failed.flatMap { r in r.summaries.filter { $0.passed == false }.map { "\(r.title): \($0.name) \(EvalTextReport.number($0.mean)) < \(EvalTextReport.number($0.threshold ?? 0))" } }

@@ -56,7 +56,7 @@ struct Evaluation {
         outcomes.withLock { o in
             for (i, result) in results.enumerated() {
                 if case .error(let e) = result {
-                    o[i].error = "\(e.kind): \(e.message)"
+                    o[i].error = "\(e.kind): \(e.message)" + (e.location.map { " (at \($0))" } ?? "")
                 } else {
                     o[i].output = result
                 }

@@ -22,7 +22,9 @@ enum EvaluationMatrix {
             if case .object(let m as ModelObject) = v { return m.spec }
             return nil
         }
-        let task: Value? = args.has(3) ? try args.callable(3) : nil
+        // Not a ternary: its `nil` would be Value.nil (Value is nil-literal expressible), not "no task".
+        var task: Value?
+        if args.has(3) { task = try args.callable(3) }
         var names: [String] = [], values: [Value] = []
         if args.has(4) {
             for (key, value) in try args.map(4).entries {
