@@ -43,7 +43,7 @@ final class RunSession {
         }
         if options.record, ProcessInfo.processInfo.environment["QUILL_NO_RECORD"] != "1" {
             let recorder = RunRecorder(storePath: options.runStore ?? RunStore.defaultPath(), script: script,
-                                       arguments: arguments, dryRun: options.dryRun, warn: warn)
+                                       arguments: arguments, dryRun: options.dryRun, redactContent: monitor.redactContent, warn: warn)
             recorder.attach(to: monitor.bus)
             self.recorder = recorder
         }

@@ -22,13 +22,15 @@ enum Dataset {
 
     static func jsonLines(_ text: String, path: String) throws -> [Value] {
         var rows: [Value] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.hasSuffix("\r") ? line.dropLast() : line
-            if content.allSatisfy({ $0.isWhitespace }) { continue }
+        // Split as bytes: a String splits by characters, which is several times slower on big
+        // files and treats "\r\n" as one character that "\n" does not match.
+        for (i, line) in text.utf8.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
+            let content = line.last == 13 ? line.dropLast() : line
+            if content.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
             do {
-                rows.append(JSONBridge.value(try JSONValue.parse(String(content))))
+                rows.append(JSONBridge.value(try JSONValue.parse(String(decoding: content, as: UTF8.self))))
             } catch let e as JSONParseError {
-                throw located(path, line: i + 1, column: column(of: e.offset, in: Array(content.utf8)),
+                throw located(path, line: i + 1, column: column(of: e.offset, in: Array(content)),
                               "invalid JSON: \(e.message)", hint: "each line of a .jsonl file is one JSON value")
             }
         }

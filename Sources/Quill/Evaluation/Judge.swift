@@ -67,13 +67,17 @@ struct Judge {
         return Verdict(score: Int(score), reason: reason, pass: score >= passAt)
     }
 
-    /// One structured request at temperature 0 with the judge's system prompt; the parsed value.
+    /// One structured request with the judge's system prompt; the parsed value. Greedy unless
+    /// the model was opened with other settings (`model("local", temperature: 0.7)`), which win.
     static func ask(_ model: ModelObject, vm: VM, user: String, schema: JSONValue) throws -> JSONValue {
         var parameters = LLMParameters()
         parameters.temperature = 0
         parameters.maxTokens = maxTokens
+        var merged = model.defaults.parameters.merged(over: parameters)
+        // A short max_tokens meant for the model's answers must not cut a verdict.
+        merged.maxTokens = max(merged.maxTokens ?? 0, maxTokens)
         let request = LLMRequest(input: .messages([LLMMessage(role: "system", content: system), LLMMessage(role: "user", content: user)]),
-                                 parameters: parameters.merged(over: model.defaults.parameters), constraint: .jsonSchema(schema))
+                                 parameters: merged, constraint: .jsonSchema(schema))
         var options = CallOptions()
         options.stream = false
         let response = try ModelCall.run(request, client: model.client, vm: vm, options: options, hooks: model.hooks)
