@@ -5,7 +5,7 @@ import QuillLLM
 
 /// The value `evaluate` and `evaluate_matrix` return: one report, or a matrix's cells.
 ///
-/// Fields: `name`, `passed`, `pass_rate`, `errors`, `cost`, `input_tokens`, `output_tokens`,
+/// Fields: `name`, `variant` (a matrix cell's `{prompt, model}`), `passed`, `pass_rate`, `errors`, `cost`, `input_tokens`, `output_tokens`,
 /// `summary` (metric → {mean, stdev, ci, min, max, pass_rate, threshold, passed, count}),
 /// `rows` (maps), `failures` (the rows that errored or failed a metric), `cells` (a matrix's
 /// reports, one per prompt × model). Methods: `table()`, `markdown()`, `json()`, `html()`,
@@ -18,7 +18,7 @@ final class EvalReportObject: NativeObject, @unchecked Sendable {
 
     init(_ reports: [EvalReport], name: String? = nil) {
         self.reports = reports
-        self.name = name ?? reports.first?.name ?? "evaluation"
+        self.name = name ?? reports.first?.title ?? "evaluation"
     }
 
     private var single: EvalReport? { reports.count == 1 ? reports[0] : nil }
@@ -26,13 +26,16 @@ final class EvalReportObject: NativeObject, @unchecked Sendable {
     override var typeName: String { "report" }
     override var description: String { EvalTextReport.render(reports) }
     override var memberNames: [String] {
-        ["name", "passed", "pass_rate", "errors", "cost", "input_tokens", "output_tokens", "summary", "rows", "failures",
+        ["name", "variant", "passed", "pass_rate", "errors", "cost", "input_tokens", "output_tokens", "summary", "rows", "failures",
          "cells", "table", "markdown", "json", "html", "junit", "save"]
     }
 
     override func member(_ member: String, vm: VM) throws -> Value? {
         switch member {
         case "name": return .str(name)
+        case "variant":
+            guard let v = single?.variant else { return .nil }
+            return .map(MapObject([(.str("prompt"), .str(v.prompt)), (.str("model"), .str(v.model))]))
         case "passed": return .bool(reports.allSatisfy(\.passed))
         case "pass_rate":
             let rows = reports.reduce(0) { $0 + $1.rows.count }, failed = reports.reduce(0) { $0 + $1.failures.count }

@@ -178,7 +178,7 @@ public struct MetricSummary: Sendable {
         min = values.min() ?? .nan
         max = values.max() ?? .nan
         let verdicts = rows.compactMap { $0.verdicts[metric.name] }
-        passRate = metric.passAt == nil || verdicts.isEmpty ? nil : Double(verdicts.count { $0 }) / Double(verdicts.count)
+        passRate = verdicts.isEmpty ? nil : Double(verdicts.count { $0 }) / Double(verdicts.count)
         threshold = metric.threshold
         // An evaluation where nothing could be scored fails its gate: no evidence is not a pass.
         passed = metric.threshold.map { count > 0 && mean >= $0 }
