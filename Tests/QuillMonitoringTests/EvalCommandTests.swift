@@ -54,6 +54,15 @@ final class EvalCommandTests: XCTestCase {
         XCTAssertTrue(show.stdout.contains("summaries"), show.stdout + show.stderr)
     }
 
+    /// The bias probe example runs on the default model and prints both tables.
+    func testBiasProbeExampleRuns() throws {
+        let result = try ProcessRunner.run(ProcessRunner.quillBinary, ["run", "examples/eval/bias.quill"],
+                                           environment: QuillProcess.environment(runStore: db))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("female  24"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("p (holm)"), result.stdout)
+    }
+
     /// A threshold from the command line overrides the script's and fails the run; JUnit then
     /// has the failure; a rerun compares with the first in the run store.
     func testAFailingThresholdExitsOneAndIsInTheJUnit() throws {
