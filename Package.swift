@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "QuillServer", targets: ["QuillServer"]),
         .library(name: "QuillRunStore", targets: ["QuillRunStore"]),
         .library(name: "QuillOTel", targets: ["QuillOTel"]),
+        .library(name: "QuillREPL", targets: ["QuillREPL"]),
         .executable(name: "quill", targets: ["quill"]),
     ],
     dependencies: [
@@ -39,9 +40,13 @@ let package = Package(
         .target(name: "QuillRunStore", dependencies: ["QuillLLM", "QuillLanguage", .product(name: "GRDB", package: "GRDB.swift")]),
         // OpenTelemetry spans for model calls, sent as OTLP/HTTP JSON with Foundation only.
         .target(name: "QuillOTel", dependencies: ["QuillLLM"]),
+        // libedit's native API (el_gets, history), with inline wrappers for its variadic calls.
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        // The interactive REPL: line editing, history, multi-line input, completion, commands.
+        .target(name: "QuillREPL", dependencies: ["Quill", "CLibEdit"]),
         .executableTarget(
             name: "quill",
-            dependencies: ["Quill", "QuillEngine", "QuillServer", "QuillRunStore", "QuillOTel",
+            dependencies: ["Quill", "QuillEngine", "QuillServer", "QuillRunStore", "QuillOTel", "QuillREPL",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // A statically linked runtime starts faster and uses ~3 MB less memory than loading
             // the shared Swift libraries (measured: 10.3 MB vs 13.7 MB peak RSS for `print(1)`).
@@ -53,6 +58,7 @@ let package = Package(
         .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillEngine", "QuillTestSupport"], exclude: ["Python"]),
         .testTarget(name: "QuillMonitoringTests", dependencies: ["Quill", "QuillEngine", "QuillRunStore", "QuillOTel", "QuillServer", "QuillTestSupport"]),
+        .testTarget(name: "QuillREPLTests", dependencies: ["QuillREPL", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

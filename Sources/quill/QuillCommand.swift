@@ -1,5 +1,6 @@
 import ArgumentParser
 import Quill
+import QuillREPL
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
@@ -25,11 +26,12 @@ struct QuillCommand: ParsableCommand {
             quill -e 'CODE'          run code given on the command line
             quill -                  run a script read from standard input
             quill check FILE...      report every compile error, run nothing
+            quill                    the REPL (on a terminal; piped input is evaluated line by line)
             quill eval FILE          run its evaluations; exit 1 when a threshold fails
             """,
         version: QuillVersion.string,
         subcommands: [Run.self, Check.self, Generate.self, Pull.self, Models.self, Tokenize.self, Logits.self, Bench.self, Serve.self,
-                      Runs.self, Eval.self],
+                      Runs.self, Eval.self, Repl.self],
         defaultSubcommand: Run.self
     )
 }
@@ -48,6 +50,9 @@ struct Run: ParsableCommand {
     var dumpBytecode = false
 
     @OptionGroup var session: RunOptions
+
+    @Flag(name: .customLong("no-color"), help: "No colour in the REPL's output (also: NO_COLOR).")
+    var noColor = false
 
     @Argument(help: "The script to run ('-' reads standard input).")
     var file: String?
@@ -85,12 +90,8 @@ struct Run: ParsableCommand {
                 }
                 name = file
             }
-        } else if isatty(0) == 0 {
-            source = readAllStandardInput()
-            name = "<stdin>"
         } else {
-            let status = withLargeStack { BasicREPL().run() }
-            throw ExitCode(status)
+            throw ExitCode(Repl.start(color: !noColor))
         }
         if dumpBytecode {
             let runtime = QuillRuntime()

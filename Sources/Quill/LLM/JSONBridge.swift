@@ -39,3 +39,8 @@ enum JSONBridge {
         }
     }
 }
+
+extension Value {
+    /// A JSON value as a Quill value (objects become maps in their key order).
+    public init(json: JSONValue) { self = JSONBridge.value(json) }
+}

@@ -17,6 +17,7 @@ enum ModelCall {
     }
 
     static func run(_ request: LLMRequest, client: LLMClient, vm: VM, options: CallOptions, hooks: ScriptHooks) throws -> LLMResponse {
+        if vm.interruption.isRaised { throw Interruption.error }
         let events = BlockingQueue<Event>()
         let wantsDeltas = options.onToken != nil || options.stream == true
         let context = hooks.context(for: vm) { events.push(.hook($0)) }
@@ -29,6 +30,13 @@ enum ModelCall {
                 events.push(.done(.failure(error)))
             }
         }
+        // An interrupt (Ctrl-C in the REPL, a host cancelling) cancels the request and wakes
+        // this thread, which is blocked on the queue rather than running Quill code.
+        let interrupt = vm.interruption.onInterrupt {
+            task.cancel()
+            events.push(.done(.failure(Interruption.error)))
+        }
+        defer { vm.interruption.removeHandler(interrupt) }
         var streamed = ""
         while true {
             switch vm.waiting({ events.pop() }) {

@@ -65,6 +65,9 @@ public final class PriceBook: @unchecked Sendable {
     /// How many models the table prices.
     public var count: Int { table.count }
 
+    /// The specs with a price, in the table or set since (`openai:gpt-4o-mini`, ...), sorted.
+    public var specs: [String] { Set(table.keys).union(overrides.value.keys).sorted() }
+
     /// Reads the `pricing.json` format: `{"generated": …, "models": {"provider:model": {"input":
     /// "0.15", "output": "0.6", "cache_read": …, "cache_write": …, "max_input_tokens": …}}}`,
     /// prices as decimal strings in dollars per million tokens.

@@ -55,13 +55,25 @@ extension VM {
         }
     }
 
+    /// Gives the VM its whole step budget again (after an interrupt drove the counter down).
+    public func resetStepCount() { remainingSteps = instructionLimit ?? Int.max }
+
     /// Counts loop iterations and calls against `instructionLimit`.
     @inline(__always) func countStep() throws {
         remainingSteps &-= 1
-        if remainingSteps < 0 {
-            remainingSteps = 0
-            throw QuillError("LimitError", "step limit of \(instructionLimit ?? 0) exceeded")
+        if remainingSteps < 0 { try stepsRanOut() }
+    }
+
+    /// The slow path of `countStep`: an interrupt (which drove the counter down), or the limit.
+    @inline(never) func stepsRanOut() throws {
+        remainingSteps = 0
+        if interruption.isRaised { throw Interruption.error }
+        // A lost interrupt poke, or a cleared one, on a VM without a limit: keep going.
+        guard let limit = instructionLimit else {
+            remainingSteps = Int.max
+            return
         }
+        throw QuillError("LimitError", "step limit of \(limit) exceeded")
     }
 
     func dropHandlers(aboveOrAt frameIndex: Int) {

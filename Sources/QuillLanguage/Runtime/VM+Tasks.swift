@@ -73,6 +73,7 @@ extension VM {
         var fork = random
         task.random = SplitMix64(seed: fork.next() ^ UInt64(ancestors.count + 1))
         task.interpreterLock = interpreterLock
+        task.interruption = interruption
         task.ancestors = ancestors + [ObjectIdentifier(self)]
         task.outerTrace = currentTrace()
         return task

@@ -90,6 +90,16 @@ public final class VM {
     /// The scopes of the `batch` calls this VM's code runs in, outermost first: host natives
     /// read them (a model call charges every enclosing batch's budget).
     @exclusivity(unchecked) public internal(set) var batchScopes: [AnyObject] = []
+    /// Stops this VM and its `batch` tasks on request (see `Interruption`); shared with tasks.
+    public var interruption: Interruption {
+        get { interruptionStorage }
+        set {
+            interruptionStorage.unregister(self)
+            interruptionStorage = newValue
+            newValue.register(self)
+        }
+    }
+    @exclusivity(unchecked) private var interruptionStorage = Interruption()
 
     /// The state the dispatch loop touches on every call and return. It lives behind a raw
     /// pointer rather than in stored properties because Swift checks exclusive access to a
@@ -173,9 +183,11 @@ public final class VM {
         hot = .allocate(capacity: 1)
         hot.initialize(to: HotState(stack: stack, stackCapacity: 1024,
                                     frames: Self.reserve(CallFrame.self, count: Self.frameLimit)))
+        interruptionStorage.register(self)
     }
 
     deinit {
+        interruptionStorage.unregister(self)
         frames.deinitialize(count: frameCount)
         Self.release(frames, count: Self.frameLimit)
         stack.deinitialize(count: stackCapacity)

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A program running in a real terminal: a detached tmux session that tests type into
+/// (`send-keys`) and read (`capture-pane`). The command's exit status is printed on the screen
+/// as `[exit N]` when it ends, and the pane stays open so the test can read it.
+public final class TmuxSession {
+    public let name: String
+    private static let tmux = URL(fileURLWithPath: "/usr/bin/tmux")
+
+    /// Starts `arguments` (the first is the executable) in a `width`×`height` terminal with
+    /// exactly `environment`.
+    public init(_ arguments: [String], environment: [String: String], width: Int = 140, height: Int = 50) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.tmux.path) else {
+            throw TmuxError("tmux is not installed: apt-get install -y tmux (.ci/run does)")
+        }
+        name = "quill-test-\(UUID().uuidString.prefix(8))"
+        let env = environment.map { "\($0.key)=\(Self.quote($0.value))" }.sorted().joined(separator: " ")
+        let command = "env -i \(env) \(arguments.map(Self.quote).joined(separator: " ")); echo \"[exit $?]\"; sleep 600"
+        try Self.run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
+    }
+
+    deinit { kill() }
+
+    /// Keys by tmux name (`Enter`, `Tab`, `C-c`, `C-d`, `Up`).
+    public func press(_ keys: String...) throws {
+        try Self.run(["send-keys", "-t", name] + keys)
+    }
+
+    /// Text typed literally.
+    public func type(_ text: String) throws {
+        try Self.run(["send-keys", "-t", name, "-l", text])
+    }
+
+    /// The screen as text.
+    public func screen() -> String {
+        (try? Self.run(["capture-pane", "-p", "-t", name])) ?? ""
+    }
+
+    /// Waits until the screen satisfies `condition` (polling every 50 ms); false after `timeout` s.
+    @discardableResult
+    public func waitFor(timeout: Double = 15, _ condition: (String) -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end {
+            if condition(screen()) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition(screen())
+    }
+
+    /// Waits until the screen contains `text`.
+    @discardableResult
+    public func waitFor(_ text: String, timeout: Double = 15) -> Bool {
+        waitFor(timeout: timeout) { $0.contains(text) }
+    }
+
+    /// How many times `text` appears on the screen.
+    public func count(_ text: String) -> Int { screen().components(separatedBy: text).count - 1 }
+
+    public func kill() {
+        _ = try? Self.run(["kill-session", "-t", name])
+    }
+
+    /// Runs tmux. `capture: false` for a command that may start the tmux server: the server
+    /// keeps the descriptors it was started with, so a pipe would never reach end of file.
+    @discardableResult
+    private static func run(_ arguments: [String], capture: Bool = true) throws -> String {
+        let p = Process()
+        p.executableURL = tmux
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = capture ? out : FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw TmuxError("tmux \(arguments.first ?? "") failed (\(p.terminationStatus))") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+}
+
+public struct TmuxError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
