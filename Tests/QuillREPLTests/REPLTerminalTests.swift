@@ -26,14 +26,29 @@ final class REPLTerminalTests: XCTestCase {
         let env = ["QUILL_HOME": home.path, "HOME": home.path, "TERM": "xterm-256color", "LANG": "C.UTF-8",
                    "PATH": "/usr/bin:/bin", "NO_COLOR": "1", "QUILL_NO_RECORD": "1"]
         let session = try TmuxSession([ProcessRunner.quillBinary.path], environment: env)
-        XCTAssertTrue(session.waitFor("quill> "), session.screen())
+        // capture-pane drops trailing spaces: an empty prompt reads "quill>".
+        XCTAssertTrue(session.waitFor("quill>"), session.screen())
         return session
+    }
+
+    /// Types a line and presses Enter, then waits for the next prompt: libedit flushes input
+    /// typed before it reads (as a terminal does when a program sets its modes), so a test
+    /// that types ahead loses keys a person would not.
+    func submit(_ t: TmuxSession, _ line: String, file: StaticString = #filePath, lineNumber: UInt = #line) throws {
+        let prompts = prompts(in: t.screen())
+        try t.type(line)
+        try t.press("Enter")
+        XCTAssertTrue(t.waitFor(timeout: 30) { self.prompts(in: $0) > prompts }, t.screen(), file: file, line: lineNumber)
+    }
+
+    func prompts(in screen: String) -> Int {
+        screen.split(separator: "\n").filter { $0.hasPrefix("quill>") || $0.hasPrefix("...") }.count
     }
 
     /// The last line with the prompt, without it.
     func promptLine(_ screen: String) -> String {
-        let lines = screen.split(separator: "\n").map(String.init).filter { $0.hasPrefix("quill> ") }
-        return String(lines.last?.dropFirst("quill> ".count) ?? "")
+        let lines = screen.split(separator: "\n").map(String.init).filter { $0.hasPrefix("quill>") }
+        return String(lines.last?.dropFirst("quill>".count).drop { $0 == " " } ?? "")
     }
 
     func testCompletionOfGlobalsMethodsAndNamedArguments() throws {
@@ -42,16 +57,14 @@ final class REPLTerminalTests: XCTestCase {
         try t.press("Tab")
         XCTAssertTrue(t.waitFor { self.promptLine($0).hasPrefix("print") }, t.screen())
         try t.press("C-u")
-        try t.type("let s = \"abc\"")
-        try t.press("Enter")
+        try submit(t, "let s = \"abc\"")
         try t.type("s.upp")
         try t.press("Tab")
         XCTAssertTrue(t.waitFor { self.promptLine($0).hasPrefix("s.upper") }, t.screen())
         try t.type("()")
         try t.press("Enter")
         XCTAssertTrue(t.waitFor("\"ABC\""), t.screen())
-        try t.type("let m = model(\"local\", temperature: 0)")
-        try t.press("Enter")
+        try submit(t, "let m = model(\"local\", temperature: 0)")
         try t.type("m.gen(\"hi\", max_")
         try t.press("Tab")
         XCTAssertTrue(t.waitFor { self.promptLine($0).hasPrefix("m.gen(\"hi\", max_tokens:") }, t.screen())
@@ -59,9 +72,8 @@ final class REPLTerminalTests: XCTestCase {
 
     func testHistoryIsRecalledAfterARestart() throws {
         let first = try start()
-        try first.type("1 + 41")
-        try first.press("Enter")
-        XCTAssertTrue(first.waitFor("42"), first.screen())
+        try submit(first, "1 + 41")
+        XCTAssertTrue(first.screen().contains("42"), first.screen())
         try first.press("C-d")
         XCTAssertTrue(first.waitFor("[exit 0]"), first.screen())
         first.kill()
@@ -72,26 +84,18 @@ final class REPLTerminalTests: XCTestCase {
 
     func testMultiLineFunctionAndErrorsKeepTheSession() throws {
         let t = try start()
-        for line in ["fn twice(x) {", "  return x * 2", "}"] {
-            try t.type(line)
-            try t.press("Enter")
-        }
-        XCTAssertTrue(t.waitFor("...    "), t.screen())
-        try t.type("twice(21)")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor { $0.contains("\n42") }, t.screen())
-        try t.type("let = 3")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor("error"), t.screen())
-        try t.type("twice(\"ab\") + \"!\"")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor("\"abab!\""), t.screen())
-        try t.type("\"héllo wörld ✓\"")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor { $0.components(separatedBy: "\"héllo wörld ✓\"").count >= 3 }, t.screen())
-        try t.type("_.len()")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor("\n13"), t.screen())
+        for line in ["fn twice(x) {", "  return x * 2", "}"] { try submit(t, line) }
+        XCTAssertTrue(t.screen().contains("...      return x * 2"), t.screen())
+        try submit(t, "twice(21)")
+        XCTAssertTrue(t.screen().contains("\n42"), t.screen())
+        try submit(t, "let = 3")
+        XCTAssertTrue(t.screen().contains("error"), t.screen())
+        try submit(t, "twice(\"ab\") + \"!\"")
+        XCTAssertTrue(t.screen().contains("\"abab!\""), t.screen())
+        try submit(t, "\"héllo wörld ✓\"")
+        XCTAssertEqual(t.count("\"héllo wörld ✓\""), 2, t.screen())
+        try submit(t, "_.len()")
+        XCTAssertTrue(t.screen().contains("\n13"), t.screen())
     }
 
     func testControlCCancelsAGenerationAndALoopAndControlDExits() throws {
@@ -101,26 +105,24 @@ final class REPLTerminalTests: XCTestCase {
         // Wait for streamed text to appear below the input, then interrupt.
         XCTAssertTrue(t.waitFor(timeout: 30) { $0.split(separator: "\n").count >= 4 }, t.screen())
         try t.press("C-c")
-        XCTAssertTrue(t.waitFor("Interrupted", timeout: 10), t.screen())
-        try t.type("6 * 7")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor { $0.contains("\n42") }, t.screen())
-        try t.type("var n = 0")
-        try t.press("Enter")
+        XCTAssertTrue(t.waitFor("Interrupted\nquill>"), t.screen())
+        try submit(t, "6 * 7")
+        XCTAssertTrue(t.screen().contains("\n42"), t.screen())
+        try submit(t, "var n = 0")
         try t.type("while true { n += 1 }")
         try t.press("Enter")
         Thread.sleep(forTimeInterval: 0.3)
         try t.press("C-c")
-        XCTAssertTrue(t.waitFor { $0.components(separatedBy: "Interrupted").count >= 3 }, t.screen())
-        try t.type("n > 0")
-        try t.press("Enter")
-        XCTAssertTrue(t.waitFor("\ntrue"), t.screen())
+        XCTAssertTrue(t.waitFor { $0.components(separatedBy: "Interrupted\nquill>").count >= 3 }, t.screen())
+        try submit(t, "n > 0")
+        XCTAssertTrue(t.screen().contains("\ntrue"), t.screen())
         // Ctrl-C on a half-typed line drops it.
         try t.type("this is not code")
         try t.press("C-c")
         XCTAssertTrue(t.waitFor("^C"), t.screen())
         try t.press("C-d")
         XCTAssertTrue(t.waitFor("[exit 0]"), t.screen())
+        XCTAssertFalse(t.screen().contains("'this'"), t.screen())
     }
 
     func testPipedInputIsEvaluatedLineByLine() throws {

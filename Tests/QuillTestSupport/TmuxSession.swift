@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A program running in a real terminal: a detached tmux session that tests type into
 /// (`send-keys`) and read (`capture-pane`). The command's exit status is printed on the screen
@@ -23,12 +26,12 @@ public final class TmuxSession {
 
     /// Keys by tmux name (`Enter`, `Tab`, `C-c`, `C-d`, `Up`).
     public func press(_ keys: String...) throws {
-        try Self.run(["send-keys", "-t", name] + keys)
+        try Self.run(["send-keys", "-t", name] + keys, capture: false)
     }
 
     /// Text typed literally.
     public func type(_ text: String) throws {
-        try Self.run(["send-keys", "-t", name, "-l", text])
+        try Self.run(["send-keys", "-t", name, "-l", text], capture: false)
     }
 
     /// The screen as text.
@@ -57,22 +60,38 @@ public final class TmuxSession {
     public func count(_ text: String) -> Int { screen().components(separatedBy: text).count - 1 }
 
     public func kill() {
-        _ = try? Self.run(["kill-session", "-t", name])
+        _ = try? Self.run(["kill-session", "-t", name], capture: false)
     }
 
-    /// Runs tmux. `capture: false` for a command that may start the tmux server: the server
-    /// keeps the descriptors it was started with, so a pipe would never reach end of file.
+    /// Runs tmux. `capture: false` for a command that may start the tmux server, run with
+    /// posix_spawn and waitpid: the server keeps the descriptors it was started with (a pipe
+    /// would never reach end of file), and Foundation's `Process` was seen never to notice
+    /// such a client exit.
     @discardableResult
     private static func run(_ arguments: [String], capture: Bool = true) throws -> String {
+        if !capture {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            for fd in [Int32(0), 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+            let argv = ([tmux.path] + arguments).map { strdup($0) } + [nil]
+            defer { for a in argv { free(a) } }
+            var pid = pid_t()
+            guard posix_spawn(&pid, tmux.path, &actions, nil, argv, environ) == 0 else { throw TmuxError("could not start tmux") }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            guard status == 0 else { throw TmuxError("tmux \(arguments.first ?? "") failed (\(status))") }
+            return ""
+        }
         let p = Process()
         p.executableURL = tmux
         p.arguments = arguments
         let out = Pipe()
-        p.standardOutput = capture ? out : FileHandle.nullDevice
+        p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw TmuxError("tmux \(arguments.first ?? "") failed (\(p.terminationStatus))") }
         return String(decoding: data, as: UTF8.self)
