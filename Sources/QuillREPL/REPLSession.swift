@@ -25,6 +25,8 @@ public final class REPLSession {
     /// The latest finished model call (`:trace`, `:schema`).
     let lastCall = Locked<CallEvent?>(nil)
     private var subscription: EventBus.Subscription?
+    /// The end of what the script printed during the current input.
+    private let printedTail = Locked("")
     private var counter = 0
     /// The spec `:model` set, used by `:tokens`; `m` is bound to the model.
     var modelSpec = "local"
@@ -47,7 +49,14 @@ public final class REPLSession {
     }
 
     private func attach() {
-        runtime.output = { [write] in write($0) }
+        let tail = printedTail
+        runtime.output = { [write] text in
+            tail.withLock { t in
+                t += text
+                if t.count > 8192 { t = String(t.suffix(4096)) }
+            }
+            write(text)
+        }
         let last = lastCall
         subscription = runtime.monitor.bus.subscribe([.response, .error]) { event in last.withLock { $0 = event } }
     }
@@ -88,13 +97,17 @@ public final class REPLSession {
             vm.interruption.clear()
             vm.resetStepCount()
         }
+        let callBefore = lastCall.value?.id
+        printedTail.value = ""
         do {
             let proto = try vm.compile(file, into: module, interactive: true)
             let value = try vm.run(proto)
             if record { inputs.append(code) }
             if printValue, !value.isNil {
                 module.define("_", value, mutable: true)
-                write(ValueFormatter.format(value, color: options.color, limit: options.valueLimit) + "\n")
+                if !justStreamed(value, callBefore: callBefore) {
+                    write(ValueFormatter.format(value, color: options.color, limit: options.valueLimit) + "\n")
+                }
             }
             return .ok
         } catch let e as CompileError {
@@ -110,6 +123,15 @@ public final class REPLSession {
             writeError("\(error)\n")
         }
         return .failed
+    }
+
+    /// Whether the value is text a model call of this input just streamed to the terminal
+    /// (`m.gen(...)` at the prompt): printing it again would only repeat it.
+    private func justStreamed(_ value: Value, callBefore: String?) -> Bool {
+        guard case .string(let s) = value, !s.value.isEmpty, let call = lastCall.value, call.id != callBefore,
+              call.text == s.value else { return false }
+        let tail = printedTail.value
+        return tail.hasSuffix(s.value) || tail.hasSuffix(s.value + "\n")
     }
 
     /// Evaluates an expression for a command (`:tokens`, `:time`); nil after reporting an error.

@@ -33,8 +33,8 @@ enum ModelCall {
         // An interrupt (Ctrl-C in the REPL, a host cancelling) cancels the request and wakes
         // this thread, which is blocked on the queue rather than running Quill code.
         let interrupt = vm.interruption.onInterrupt {
-            task.cancel()
             events.push(.done(.failure(Interruption.error)))
+            task.cancel()
         }
         defer { vm.interruption.removeHandler(interrupt) }
         var streamed = ""
@@ -65,6 +65,8 @@ enum ModelCall {
                 if options.stream == true, !response.text.isEmpty, !response.text.hasSuffix("\n") { vm.output("\n") }
                 return response
             case .done(.failure(let error)):
+                // A request cancelled by an interrupt fails in its own words; the script was interrupted.
+                if vm.interruption.isRaised { throw Interruption.error }
                 throw scriptError(error)
             }
         }
