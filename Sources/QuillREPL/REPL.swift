@@ -83,7 +83,7 @@ public enum REPL {
     }
 
     /// Evaluation for piped standard input: lines gathered into complete inputs as on a
-    /// terminal, no prompt, no editing, no history. Exits with the status of `exit(n)`, else 1
+    /// terminal (but a blank line does not end an open block), no prompt, no editing, no history. Exits with the status of `exit(n)`, else 1
     /// when an input failed, else 0.
     public static func runPiped(color: Bool = false) -> Int32 {
         runPiped(REPLSession(options: .init(color: color)))
@@ -102,8 +102,9 @@ public enum REPL {
         }
         while let line = Swift.readLine() {
             pending += pending.isEmpty ? line : "\n" + line
-            let blank = line.trimmingCharacters(in: .whitespaces).isEmpty
-            if !pending.hasPrefix(":"), InputCompleteness.needsMore(pending), !(blank && pending.contains("\n")) { continue }
+            // Unlike a person at the prompt, a file may have blank lines inside a block: only
+            // the end of the input ends an open one.
+            if !pending.hasPrefix(":"), InputCompleteness.needsMore(pending) { continue }
             if let status = flush() { return status }
         }
         if !pending.isEmpty, let status = flush() { return status }

@@ -138,7 +138,10 @@ public final class REPLSession {
     func value(of expression: String) -> Value? {
         counter += 1
         let file = SourceFile(name: "<repl:\(counter)>", text: expression)
-        defer { runtime.vm.interruption.clear() }
+        defer {
+            runtime.vm.interruption.clear()
+            runtime.vm.resetStepCount()
+        }
         do {
             return try runtime.vm.run(try runtime.vm.compile(file, into: module, interactive: true))
         } catch let e as CompileError {

@@ -127,7 +127,7 @@ final class REPLTerminalTests: XCTestCase {
 
     func testPipedInputIsEvaluatedLineByLine() throws {
         let result = try ProcessRunner.run(ProcessRunner.quillBinary, [], environment: ["QUILL_HOME": home.path, "PATH": "/usr/bin:/bin"],
-                                           stdin: "1 + 1\nlet x = [\n  1,\n  2,\n]\nx.len() * 21\n\"ü\".len()\n")
+                                           stdin: "1 + 1\nlet x = [\n  1,\n\n  2,\n]\nx.len() * 21\nfn f() {\n\n  return \"ü\"\n}\nf().len()\n")
         XCTAssertEqual(result.stdout, "2\n42\n1\n")
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: home.appendingPathComponent("history").path))
