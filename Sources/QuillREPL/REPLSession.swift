@@ -89,19 +89,10 @@ public final class REPLSession {
 
     /// Compiles and runs code in the session's module; prints the value of a final expression.
     func run(code: String, record: Bool, printValue: Bool = true) -> Outcome {
-        counter += 1
-        let file = SourceFile(name: "<repl:\(counter)>", text: code)
-        let vm = runtime.vm
-        defer {
-            // A handled interrupt must not stop the next input.
-            vm.interruption.clear()
-            vm.resetStepCount()
-        }
         let callBefore = lastCall.value?.id
         printedTail.value = ""
-        do {
-            let proto = try vm.compile(file, into: module, interactive: true)
-            let value = try vm.run(proto)
+        switch execute(code) {
+        case .success(let value):
             if record { inputs.append(code) }
             if printValue, !value.isNil {
                 module.define("_", value, mutable: true)
@@ -110,16 +101,47 @@ public final class REPLSession {
                 }
             }
             return .ok
-        } catch let e as CompileError {
+        case .failure(let error):
+            return report(error)
+        }
+    }
+
+    /// Evaluates an expression for a command (`:schema EXPR`); nil after reporting an error.
+    func value(of expression: String) -> Value? {
+        switch execute(expression) {
+        case .success(let value): return value
+        case .failure(let error):
+            _ = report(error)
+            return nil
+        }
+    }
+
+    /// Compiles `code` into the session's module and runs it. Whatever happened, a handled
+    /// interrupt must not stop the next input: the flag is cleared and the steps restored.
+    private func execute(_ code: String) -> Result<Value, Error> {
+        counter += 1
+        let file = SourceFile(name: "<repl:\(counter)>", text: code)
+        let vm = runtime.vm
+        defer {
+            vm.interruption.clear()
+            vm.resetStepCount()
+        }
+        return Result { try vm.run(try vm.compile(file, into: module, interactive: true)) }
+    }
+
+    /// Reports a failed input: errors as `quill run` renders them, Ctrl-C briefly.
+    private func report(_ error: Error) -> Outcome {
+        switch error {
+        case let e as CompileError:
             writeError(DiagnosticRenderer.render(e, color: options.color))
-        } catch let e as RuntimeError where e.kind == Interruption.error.kind {
-            // Ctrl-C: the terminal has echoed ^C; where it stopped is no news.
+        case let e as RuntimeError where e.kind == Interruption.error.kind:
+            // The terminal has echoed ^C; where the script stopped is no news.
             writeError("\nInterrupted\n")
-        } catch let e as RuntimeError {
+        case let e as RuntimeError:
             writeError(DiagnosticRenderer.render(e, color: options.color))
-        } catch let e as ExitRequest {
+        case let e as ExitRequest:
             return .exit(e.status)
-        } catch {
+        default:
             writeError("\(error)\n")
         }
         return .failed
@@ -132,25 +154,5 @@ public final class REPLSession {
               call.text == s.value else { return false }
         let tail = printedTail.value
         return tail.hasSuffix(s.value) || tail.hasSuffix(s.value + "\n")
-    }
-
-    /// Evaluates an expression for a command (`:tokens`, `:time`); nil after reporting an error.
-    func value(of expression: String) -> Value? {
-        counter += 1
-        let file = SourceFile(name: "<repl:\(counter)>", text: expression)
-        defer {
-            runtime.vm.interruption.clear()
-            runtime.vm.resetStepCount()
-        }
-        do {
-            return try runtime.vm.run(try runtime.vm.compile(file, into: module, interactive: true))
-        } catch let e as CompileError {
-            writeError(DiagnosticRenderer.render(e, color: options.color))
-        } catch let e as RuntimeError {
-            writeError(DiagnosticRenderer.render(e, color: options.color))
-        } catch {
-            writeError("\(error)\n")
-        }
-        return nil
     }
 }
