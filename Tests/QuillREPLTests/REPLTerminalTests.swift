@@ -116,6 +116,11 @@ final class REPLTerminalTests: XCTestCase {
         XCTAssertTrue(t.waitFor { $0.components(separatedBy: "Interrupted\nquill>").count >= 3 }, t.screen())
         try submit(t, "n > 0")
         XCTAssertTrue(t.screen().contains("\ntrue"), t.screen())
+        try t.type("time.sleep(60)")
+        try t.press("Enter")
+        Thread.sleep(forTimeInterval: 0.3)
+        try t.press("C-c")
+        XCTAssertTrue(t.waitFor(timeout: 5) { $0.components(separatedBy: "Interrupted\nquill>").count >= 4 }, t.screen())
         // Ctrl-C on a half-typed line drops it.
         try t.type("this is not code")
         try t.press("C-c")

@@ -33,8 +33,10 @@ enum TimeLibrary {
                     throw QuillError.value("time.sleep(): seconds must be a finite number ≥ 0, got \(args[0].repr)")
                 }
                 guard seconds < 1e9 else { throw QuillError.value("time.sleep(): \(args[0].repr) seconds is too long") }
-                // Other tasks of a `batch` run while this one sleeps.
-                args.vm.waiting { TimeLibrary.pause(seconds) }
+                // Other tasks of a `batch` run while this one sleeps; an interrupt ends the sleep.
+                let interruption = args.vm.interruption
+                args.vm.waiting { TimeLibrary.pause(seconds) { interruption.isRaised } }
+                if interruption.isRaised { throw Interruption.error }
                 return .nil
             },
             NativeFunction("time.format", ["timestamp", "format"], required: 1) { args in
@@ -45,11 +47,17 @@ enum TimeLibrary {
         ])
     }
 
-    /// Sleeps the calling thread, resuming after signals until the full time has passed.
-    static func pause(_ seconds: Double) {
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    /// Sleeps the calling thread, resuming after signals until the full time has passed or
+    /// `stop` says to (checked every 50 ms).
+    static func pause(_ seconds: Double, stop: () -> Bool = { false }) {
+        var left = seconds
+        while left > 0, !stop() {
+            let slice = min(left, 0.05)
+            var request = timespec(tv_sec: Int(slice), tv_nsec: Int((slice - slice.rounded(.down)) * 1e9))
+            var remaining = timespec()
+            while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+            left -= slice
+        }
     }
 
     /// Seconds since the epoch, from the real-time clock.
