@@ -73,9 +73,7 @@ struct Evaluation {
         let scoring = try vm.batch(rows, concurrency: concurrency, progress: progress, .native(scorer))
         // Scoring failures other than a metric's own (which become notes) end the evaluation:
         // they are `exit()`, the step limit or a broken host, not a row's problem.
-        if let failure = scoring.first(where: { if case .error = $0 { true } else { false } }), case .error(let e) = failure {
-            throw RuntimeError(e)
-        }
+        for case .error(let e) in scoring { throw RuntimeError(e) }
         return EvalReport(name: name, dataset: dataset, variant: variant, metrics: metrics.map(\.info),
                           rows: scored.value.compactMap { $0 }, startedAt: started.timeIntervalSince1970,
                           duration: MonotonicClock.now() - clock)

@@ -12,11 +12,7 @@ import QuillLLM
 enum EvaluationMatrix {
     static func run(_ args: Args, setup: EvaluationLibrary.Setup, log: EvaluationLog) throws -> Value {
         let prompts = try named(args, 1, what: "prompts", expected: "functions of the row (prompt declarations or lambdas)") { v in
-            switch v {
-            case .function(let c): return c.proto.name
-            case .native(let n): return n.name
-            default: return nil
-            }
+            MetricCatalog.isCallable(v) ? MetricCatalog.functionName(v) ?? "" : nil
         }
         let models = try named(args, 2, what: "models", expected: "models (from model(...))") { v in
             if case .object(let m as ModelObject) = v { return m.spec }
@@ -70,7 +66,7 @@ enum EvaluationMatrix {
         case .list(let l):
             for (j, v) in l.items.enumerated() {
                 guard let name = label(v) else { throw QuillError.type("\(what)[\(j)] must be one of \(expected), not \(v.typeName)") }
-                pairs.append((name.isEmpty || name.hasPrefix("<") ? "\(what.dropLast())\(j + 1)" : name, v))
+                pairs.append((name.isEmpty ? "\(what.dropLast())\(j + 1)" : name, v))
             }
         case .map(let m):
             for (key, v) in m.entries {

@@ -31,7 +31,7 @@ struct Metric {
     }
 
     let info: EvalReport.MetricInfo
-    /// Whether the metric needs the whole column at once (none do yet besides per-row ones).
+    /// Scores one row; throws `MetricSkip` when the row cannot be scored.
     let score: (Context) throws -> Result
 
     /// A yes/no metric: scores 1 or 0 and passes rows that score 1.

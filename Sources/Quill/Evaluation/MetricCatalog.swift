@@ -45,14 +45,15 @@ enum MetricCatalog {
         }
     }
 
-    private static func isCallable(_ v: Value) -> Bool {
+    static func isCallable(_ v: Value) -> Bool {
         switch v {
         case .function, .native: return true
         default: return false
         }
     }
 
-    private static func functionName(_ f: Value) -> String? {
+    /// A function's own name; nil for a lambda (or a value that is not a function).
+    static func functionName(_ f: Value) -> String? {
         switch f {
         case .function(let c): return c.proto.name.isEmpty || c.proto.name.hasPrefix("<") ? nil : c.proto.name
         case .native(let n): return n.name.split(separator: ".").last.map(String.init)
@@ -265,9 +266,13 @@ enum MetricCatalog {
     }
 
     static func smoothingOption(_ o: MetricOptions) throws -> BLEU.Smoothing {
-        guard let s = try o.string("smoothing") else { return .exp }
-        guard let smoothing = BLEU.Smoothing(rawValue: s) else {
-            throw QuillError.value("\(o.place).smoothing must be one of \(BLEU.Smoothing.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(s)\"")
+        try smoothing(named: try o.string("smoothing") ?? "exp", what: "\(o.place).smoothing")
+    }
+
+    /// A BLEU smoothing by its name; `what` names the option in the error.
+    static func smoothing(named name: String, what: String) throws -> BLEU.Smoothing {
+        guard let smoothing = BLEU.Smoothing(rawValue: name) else {
+            throw QuillError.value("\(what) must be one of \(BLEU.Smoothing.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
         }
         return smoothing
     }

@@ -22,11 +22,7 @@ enum MetricsLibrary {
             }
         }
         func smoothing(_ args: Args, _ i: Int) throws -> BLEU.Smoothing {
-            let name = try args.string(i, default: "exp")
-            guard let s = BLEU.Smoothing(rawValue: name) else {
-                throw QuillError.value("metrics: smoothing must be one of \(BLEU.Smoothing.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(name)\"")
-            }
-            return s
+            try MetricCatalog.smoothing(named: try args.string(i, default: "exp"), what: "metrics: smoothing")
         }
         func rouge(_ s: ROUGE.Score) -> Value {
             .map(MapObject([(.str("precision"), .float(s.precision)), (.str("recall"), .float(s.recall)), (.str("f"), .float(s.fmeasure))]))

@@ -79,6 +79,15 @@ public struct EvalReport: Sendable {
     /// The share of rows that passed (no error, every judged metric passed).
     public var passRate: Double { rows.isEmpty ? 0 : Double(rows.count - failures.count) / Double(rows.count) }
     public var errors: Int { rows.count { $0.error != nil } }
+
+    /// The metric names across several reports (a matrix's cells), in the order they first appear.
+    public static func metricNames(_ reports: [EvalReport]) -> [String] {
+        var seen = Set<String>(), names: [String] = []
+        for report in reports {
+            for metric in report.metrics where seen.insert(metric.name).inserted { names.append(metric.name) }
+        }
+        return names
+    }
     public var inputTokens: Int { rows.reduce(0) { $0 + $1.inputTokens } }
     public var outputTokens: Int { rows.reduce(0) { $0 + $1.outputTokens } }
     /// The summed cost of the task's calls; nil when any call's price is unknown.
@@ -141,6 +150,9 @@ public struct EvalRow: Sendable {
 
     /// No error and no failed verdict.
     public var passed: Bool { error == nil && !verdicts.values.contains(false) }
+
+    /// The metrics whose verdict on this row was a failure, by name.
+    public var failedMetrics: [String] { verdicts.filter { !$0.value }.keys.sorted() }
 
     /// The output as text: a string as it is, anything else as compact JSON.
     public var outputText: String {

@@ -8,7 +8,7 @@ extension EvalHTMLReport {
     /// One horizontal bar chart per metric: a bar per evaluation, long labels fit on the left
     /// however many variants a matrix has.
     static func metricsSection(_ reports: [EvalReport]) -> String {
-        let names = metricNames(reports)
+        let names = EvalReport.metricNames(reports)
         var html = #"<section id="metrics"><h2>Metrics</h2>"# + "\n"
         guard !names.isEmpty else { return html + #"<p class="empty">No metrics were measured.</p></section>"# + "\n" }
         html += #"<p class="note">Mean score per evaluation; whiskers: 95% bootstrap interval; dashed line: the threshold the mean must reach.</p>"#

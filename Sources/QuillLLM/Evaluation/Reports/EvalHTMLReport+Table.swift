@@ -4,7 +4,7 @@ import Foundation
 /// so the page reads without JavaScript; the inline script only hides rows that a filter excludes.
 extension EvalHTMLReport {
     static func rowsSection(_ reports: [EvalReport]) -> String {
-        let names = metricNames(reports)
+        let names = EvalReport.metricNames(reports)
         let total = reports.reduce(0) { $0 + $1.rows.count }
         let failures = reports.reduce(0) { $0 + $1.failures.count }
         let several = reports.count > 1

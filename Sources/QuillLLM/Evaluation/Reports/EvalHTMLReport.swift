@@ -177,13 +177,4 @@ public enum EvalHTMLReport {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date) + " UTC"
     }
-
-    /// The metric names across the reports, in the order they first appear.
-    static func metricNames(_ reports: [EvalReport]) -> [String] {
-        var seen = Set<String>(), names: [String] = []
-        for report in reports {
-            for metric in report.metrics where seen.insert(metric.name).inserted { names.append(metric.name) }
-        }
-        return names
-    }
 }

@@ -22,7 +22,7 @@ public enum EvalMarkdownReport {
             if !failing.isEmpty, shown > 0 {
                 out += "\n<details><summary>\(failing.count) failing rows</summary>\n\n| # | output | expected | failed |\n|---:|---|---|---|\n"
                 for row in failing.prefix(shown) {
-                    let failed = row.error ?? row.verdicts.filter { !$0.value }.keys.sorted().joined(separator: ", ")
+                    let failed = row.error ?? row.failedMetrics.joined(separator: ", ")
                     out += "| \(row.index) | \(cell(EvalTextReport.clip(row.outputText, 80))) | "
                     out += "\(cell(EvalTextReport.clip(row.expected.map { $0.stringValue ?? $0.serialized } ?? "", 60))) | \(cell(failed)) |\n"
                 }
@@ -32,8 +32,7 @@ public enum EvalMarkdownReport {
             out += "\n"
         }
         if reports.count > 1 {
-            var names: [String] = []
-            for r in reports { for m in r.metrics where !names.contains(m.name) { names.append(m.name) } }
+            let names = EvalReport.metricNames(reports)
             out += "## Comparison\n\n| | rows passed | " + names.map(cell).joined(separator: " | ") + " | cost |\n"
             out += "|---|---:|" + names.map { _ in "---:|" }.joined() + "---:|\n"
             for r in reports {

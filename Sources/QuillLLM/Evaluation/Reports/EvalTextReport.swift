@@ -38,7 +38,7 @@ public enum EvalTextReport {
                 if let error = row.error {
                     line += paint.red(clip(error, 90))
                 } else {
-                    let failed = row.verdicts.filter { !$0.value }.keys.sorted().joined(separator: ", ")
+                    let failed = row.failedMetrics.joined(separator: ", ")
                     line += "output \(quote(clip(row.outputText, 50)))"
                     if let e = row.expected { line += " expected \(quote(clip(e.stringValue ?? e.serialized, 30)))" }
                     line += " — failed " + paint.red(failed)
@@ -53,8 +53,7 @@ public enum EvalTextReport {
     /// Several reports side by side: one line per report, one column per metric's mean.
     public static func comparison(_ reports: [EvalReport], color: Bool) -> String {
         let paint = Paint(enabled: color)
-        var names: [String] = []
-        for r in reports { for m in r.metrics where !names.contains(m.name) { names.append(m.name) } }
+        let names = EvalReport.metricNames(reports)
         var table = [["", "rows", "passed"] + names + ["latency p50", "cost"]]
         for r in reports {
             let means = names.map { n in r.summaries.first { $0.name == n }.map { number($0.mean) } ?? "–" }
