@@ -6,6 +6,10 @@ import Glibc
 /// A program running in a real terminal: a detached tmux session that tests type into
 /// (`send-keys`) and read (`capture-pane`). The command's exit status is printed on the screen
 /// as `[exit N]` when it ends, and the pane stays open so the test can read it.
+///
+/// Each session runs on its own tmux server (`-L name`): with one shared server, a session
+/// started just as the previous test's last session was killed can reach a server that is
+/// shutting down, and `new-session` fails (seen once in CI).
 public final class TmuxSession {
     public let name: String
     private static let tmux = URL(fileURLWithPath: "/usr/bin/tmux")
@@ -19,24 +23,24 @@ public final class TmuxSession {
         name = "quill-test-\(UUID().uuidString.prefix(8))"
         let env = environment.map { "\($0.key)=\(Self.quote($0.value))" }.sorted().joined(separator: " ")
         let command = "env -i \(env) \(arguments.map(Self.quote).joined(separator: " ")); echo \"[exit $?]\"; sleep 600"
-        try Self.run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
+        try run(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command], capture: false)
     }
 
     deinit { kill() }
 
     /// Keys by tmux name (`Enter`, `Tab`, `C-c`, `C-d`, `Up`).
     public func press(_ keys: String...) throws {
-        try Self.run(["send-keys", "-t", name] + keys, capture: false)
+        try run(["send-keys", "-t", name] + keys, capture: false)
     }
 
     /// Text typed literally.
     public func type(_ text: String) throws {
-        try Self.run(["send-keys", "-t", name, "-l", text], capture: false)
+        try run(["send-keys", "-t", name, "-l", text], capture: false)
     }
 
     /// The screen as text.
     public func screen() -> String {
-        (try? Self.run(["capture-pane", "-p", "-t", name])) ?? ""
+        (try? run(["capture-pane", "-p", "-t", name])) ?? ""
     }
 
     /// Waits until the screen satisfies `condition` (polling every 50 ms); false after `timeout` s.
@@ -60,7 +64,7 @@ public final class TmuxSession {
     public func count(_ text: String) -> Int { screen().components(separatedBy: text).count - 1 }
 
     public func kill() {
-        _ = try? Self.run(["kill-session", "-t", name], capture: false)
+        _ = try? run(["kill-server"], capture: false)
     }
 
     /// Runs tmux. `capture: false` for a command that may start the tmux server, run with
@@ -68,7 +72,9 @@ public final class TmuxSession {
     /// would never reach end of file), and Foundation's `Process` was seen never to notice
     /// such a client exit.
     @discardableResult
-    private static func run(_ arguments: [String], capture: Bool = true) throws -> String {
+    private func run(_ command: [String], capture: Bool = true) throws -> String {
+        let arguments = ["-L", name] + command
+        let tmux = Self.tmux
         if !capture {
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
@@ -80,7 +86,7 @@ public final class TmuxSession {
             guard posix_spawn(&pid, tmux.path, &actions, nil, argv, environ) == 0 else { throw TmuxError("could not start tmux") }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            guard status == 0 else { throw TmuxError("tmux \(arguments.first ?? "") failed (\(status))") }
+            guard status == 0 else { throw TmuxError("tmux \(command.first ?? "") failed (\(status))") }
             return ""
         }
         let p = Process()
@@ -93,7 +99,7 @@ public final class TmuxSession {
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TmuxError("tmux \(arguments.first ?? "") failed (\(p.terminationStatus))") }
+        guard p.terminationStatus == 0 else { throw TmuxError("tmux \(command.first ?? "") failed (\(p.terminationStatus))") }
         return String(decoding: data, as: UTF8.self)
     }
 
