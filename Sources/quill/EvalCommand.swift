@@ -34,6 +34,8 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var session: RunOptions
 
+    @OptionGroup(title: "Sandbox") var sandbox: SandboxOptions
+
     @Argument(help: "The script that evaluates.")
     var file: String
 
@@ -66,11 +68,13 @@ struct Eval: ParsableCommand {
             printError("quill: \(e.message)\n")
             throw ExitCode(ExitStatus.ioError)
         }
+        let grant = try sandbox.grant()
         let session = try self.session.start(script: file, arguments: arguments)
         let thresholds = try parsedThresholds()
         var log: EvaluationLog?
         let status = withLargeStack {
-            Run.execute(source: source, name: file, arguments: arguments, session: session, thresholds: thresholds) { log = $0 }
+            Run.execute(source: source, name: file, arguments: arguments, session: session, grant: grant,
+                        thresholds: thresholds) { log = $0 }
         }
         if status != 0 { throw ExitCode(status) }
         let evaluations = log?.reports ?? []

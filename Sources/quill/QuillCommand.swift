@@ -51,6 +51,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var session: RunOptions
 
+    @OptionGroup(title: "Sandbox") var sandbox: SandboxOptions
+
     @Flag(name: .customLong("no-color"), help: "No colour in the REPL's output (also: NO_COLOR).")
     var noColor = false
 
@@ -104,15 +106,20 @@ struct Run: ParsableCommand {
             }
             return
         }
+        let grant = try sandbox.grant()
         let session = try self.session.start(script: name, arguments: scriptArguments)
-        let status = withLargeStack { Self.execute(source: source, name: name, arguments: scriptArguments, session: session) }
+        let status = withLargeStack {
+            Self.execute(source: source, name: name, arguments: scriptArguments, session: session, grant: grant)
+        }
         if status != 0 { throw ExitCode(status) }
     }
 
     /// Runs a script and maps the outcome to an exit status, printing errors to stderr.
     /// `thresholds` override the script's evaluation thresholds (`quill eval --threshold`);
-    /// the finished evaluations are left in `evaluations`.
+    /// the finished evaluations are left in `evaluations`. `grant` withholds capabilities (the
+    /// sandbox flags); nil grants everything.
     static func execute(source: String, name: String, arguments: [String], session: RunSession? = nil,
+                        grant: SandboxOptions.Grant? = nil,
                         thresholds: [String: Double] = [:], evaluations: ((EvaluationLog) -> Void)? = nil) -> Int32 {
         var configuration = QuillRuntime.Configuration()
         configuration.arguments = arguments
@@ -125,6 +132,7 @@ struct Run: ParsableCommand {
         var failure: String?
         defer { session?.finish(status: failure == nil ? 0 : 1, error: failure) }
         let runtime = QuillRuntime(configuration: configuration)
+        grant?.apply(to: runtime.vm)
         // The process ends right after the script: keep the runtime alive so its heap (possibly
         // millions of objects) is returned by exit rather than freed object by object.
         _ = Unmanaged.passRetained(runtime)

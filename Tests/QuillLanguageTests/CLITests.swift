@@ -86,4 +86,104 @@ final class CLITests: XCTestCase {
 
             """)
     }
+
+    /// `quill` with the sandbox flags; the run is not recorded.
+    func sandboxed(_ arguments: [String]) throws -> Result {
+        try ProcessRunner.run(ProcessRunner.quillBinary, arguments,
+                              environment: ["NO_COLOR": "1", "PATH": "/usr/bin:/bin", "QUILL_NO_RECORD": "1", "SECRET_VAR": "s3"], stdin: nil)
+    }
+
+    func testWithoutSandboxFlagsTheScriptKeepsEverything() throws {
+        let r = try sandboxed(["-e", "print(exists(\"/\"), env(\"SECRET_VAR\"), time.now() > 0, process.run([\"echo\", \"ran\"]).stdout.trim())"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "true s3 true ran\n")
+    }
+
+    func testSandboxGrantsNothing() throws {
+        let cases: [(String, String)] = [
+            ("read_file(\"/etc/hostname\")", "read_file() is not permitted: this runtime does not grant 'read files'"),
+            ("write_file(\"/tmp/quill-sandboxed.txt\", \"x\")", "write_file() is not permitted: this runtime does not grant 'write files'"),
+            ("env(\"SECRET_VAR\")", "env() is not permitted: this runtime does not grant 'environment'"),
+            ("process.run([\"echo\"])", "process.run() is not permitted: this runtime does not grant 'subprocess'"),
+            ("time.now()", "time.now() is not permitted: this runtime does not grant 'clock'"),
+            ("model(\"openai:gpt-4o-mini\")", "model(\"openai:gpt-4o-mini\") is not permitted: this runtime does not grant 'network'"),
+        ]
+        for (code, message) in cases {
+            let r = try sandboxed(["run", "--sandbox", "-e", code])
+            XCTAssertEqual(r.status, 70, code)
+            XCTAssertTrue(r.stderr.contains("PermissionError: \(message)"), "\(code): \(r.stderr)")
+        }
+        // The script file itself is read by the command, not by the script.
+        let path = try temporaryScript("print(\"inside the sandbox\")\n")
+        XCTAssertEqual(try sandboxed(["--sandbox", path]).stdout, "inside the sandbox\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/quill-sandboxed.txt"))
+    }
+
+    func testAllowFlagsGrantOneThingEach() throws {
+        let grants: [(String, String, String)] = [
+            ("--allow-env", "print(env(\"SECRET_VAR\"))", "s3\n"),
+            ("--allow-run", "print(process.run([\"echo\", \"ran\"]).stdout)", "ran\n\n"),
+            ("--allow-clock", "print(time.clock() >= 0)", "true\n"),
+            ("--allow-sleep", "print(time.sleep(0))", "nil\n"),
+        ]
+        for (flag, code, expected) in grants {
+            let r = try sandboxed(["run", flag, "-e", code])
+            XCTAssertEqual(r.status, 0, "\(flag): \(r.stderr)")
+            XCTAssertEqual(r.stdout, expected, flag)
+            // Any --allow-* flag sandboxes the rest.
+            let other = try sandboxed(["run", flag, "-e", "read_file(\"/etc/hostname\")"])
+            XCTAssertEqual(other.status, 70, flag)
+            XCTAssertTrue(other.stderr.contains("PermissionError"), other.stderr)
+        }
+        // With the network, a hosted model is refused for its missing key, not for permission.
+        let net = try sandboxed(["run", "--allow-net", "-e", "model(\"openai:gpt-4o-mini\")"])
+        XCTAssertFalse(net.stderr.contains("PermissionError"), net.stderr)
+    }
+
+    func testAllowReadAndWriteConfineFilesToDirectories() throws {
+        let script = try temporaryScript("""
+            print(read_file(args[0] + "/data/in.txt"))
+            write_file(args[0] + "/out/result.txt", "written")
+            print(read_file(args[0] + "/out/result.txt"))
+            for path in [args[0] + "/data/../secret.txt", args[0] + "/data-evil/x.txt"] {
+              try { read_file(path) } catch e { print(e.kind) }
+            }
+            try { write_file(args[0] + "/data/new.txt", "x") } catch e { print(e.message) }
+            """)
+        let dir = (script as NSString).deletingLastPathComponent
+        let fm = FileManager.default
+        for sub in ["data", "out", "data-evil"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        try "input".write(toFile: dir + "/data/in.txt", atomically: true, encoding: .utf8)
+        try "secret".write(toFile: dir + "/secret.txt", atomically: true, encoding: .utf8)
+        try "evil".write(toFile: dir + "/data-evil/x.txt", atomically: true, encoding: .utf8)
+        let real = FileAccess.resolve(dir)!
+        let r = try sandboxed(["run", "--allow-read", dir + "/data", "--allow-write", dir + "/out", script, real])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, """
+            input
+            written
+            PermissionError
+            PermissionError
+            write_file() is not permitted for '\(real)/data/new.txt': this runtime grants 'write files' only in '\(real)/out'
+
+            """)
+        XCTAssertFalse(fm.fileExists(atPath: dir + "/data/new.txt"))
+        let missing = try sandboxed(["run", "--allow-read", dir + "/nope", script])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("--allow-read \(dir)/nope: no such directory"), missing.stderr)
+    }
+
+    func testEvalTakesTheSandboxFlags() throws {
+        let script = try temporaryScript("""
+            let rows = dataset(args[0])
+            evaluate(rows, fn(row) => row.q, metrics: ["exact_match"])
+            """)
+        let dir = (script as NSString).deletingLastPathComponent
+        try "{\"q\": \"a\", \"expected\": \"a\"}\n".write(toFile: dir + "/rows.jsonl", atomically: true, encoding: .utf8)
+        let denied = try sandboxed(["eval", "--sandbox", script, "--", dir + "/rows.jsonl"])
+        XCTAssertEqual(denied.status, 70)
+        XCTAssertTrue(denied.stderr.contains("PermissionError: dataset() is not permitted"), denied.stderr)
+        let allowed = try sandboxed(["eval", "--allow-read", dir, script, "--", dir + "/rows.jsonl"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+    }
 }

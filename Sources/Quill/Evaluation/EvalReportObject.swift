@@ -82,7 +82,7 @@ final class EvalReportObject: NativeObject, @unchecked Sendable {
                 throw QuillError.value("save(): cannot tell the format of \"\(path)\"",
                                        hint: "end the name with .html, .md, .json, .xml (JUnit) or .txt")
             }
-            try args.vm.require(.writeFiles, for: "report.save()")
+            try args.vm.checkWrite(path, for: "report.save()")
             try FileIO.writeText(path, format.render(report.reports, title: report.name))
             return .str(path)
         })

@@ -18,7 +18,7 @@ enum EvaluationLibrary {
             case .list(let list):
                 return .object(DatasetObject(name: "inline", rows: list.items))
             case .string(let path):
-                try args.vm.require(.readFiles, for: "dataset()")
+                try args.vm.checkRead(path.value, for: "dataset()")
                 let format = args.has(1) ? try args.string(1) : nil
                 let rows = try Dataset.load(path: path.value, format: format)
                 return .object(DatasetObject(name: path.value, rows: rows))
@@ -33,7 +33,8 @@ enum EvaluationLibrary {
                 guard case .object(let m as ModelObject) = args[i] else { throw args.typeError(i, expected: "a model (from model(...))") }
                 model = m
             }
-            return try args.vm.waiting { try embedder.embeddings(for: model) }
+            let access = ModelAccess.granted(by: args.vm, for: "the embedding model")
+            return try args.vm.waiting { try embedder.embeddings(for: model, access: access) }
         }))
         vm.defineGlobal("judge", .native(JudgeObject.constructor))
         vm.defineGlobal("compare_judge", .native(JudgeObject.compare))
@@ -78,7 +79,8 @@ enum EvaluationLibrary {
             }
             let vm = args.vm
             let environment = MetricCatalog.Environment(judge: judge) { model in
-                let e = try vm.waiting { try embedder.embeddings(for: model) }
+                let access = ModelAccess.granted(by: vm, for: "the embedding model")
+                let e = try vm.waiting { try embedder.embeddings(for: model, access: access) }
                 return { text in try vm.waiting { try e.vector(text) } }
             }
             var metrics: [Metric] = []
@@ -110,11 +112,12 @@ final class EmbedderCache: @unchecked Sendable {
 
     init(factory: ModelFactory) { self.factory = factory }
 
-    func embeddings(for model: ModelObject?) throws -> Embeddings {
+    /// `access`: what opening the default model may do (pulling it needs the network).
+    func embeddings(for model: ModelObject?, access: ModelAccess) throws -> Embeddings {
         let key = model?.client.model.cacheIdentity ?? "local"
         if let e = opened.withLock({ $0[key] }) { return e }
         let e: Embeddings
-        do { e = try Embeddings(model?.client.model ?? factory.open("local")) } catch { throw ModelCall.scriptError(error) }
+        do { e = try Embeddings(model?.client.model ?? factory.open("local", access: access)) } catch { throw ModelCall.scriptError(error) }
         opened.withLock { $0[key] = e }
         return e
     }

@@ -21,7 +21,10 @@ enum LLMLibrary {
             let defaults = try CallOptions(args, from: 1 + openOptions.count)
             let model: any LanguageModel
             do {
-                model = try args.vm.waiting { try factory.open(specs, options: options) }
+                // Hosted models and pulls need the network; a model file the script names by
+                // path is read like any of its files.
+                let access = ModelAccess.granted(by: args.vm, for: "model()")
+                model = try args.vm.waiting { try factory.open(specs, options: options, access: access) }
             } catch {
                 throw ModelCall.scriptError(error)
             }

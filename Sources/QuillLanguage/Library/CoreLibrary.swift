@@ -25,6 +25,7 @@ public enum CoreLibrary {
         g["time"] = .object(TimeLibrary.namespace())
         g["regex"] = .object(RegexLibrary.namespace())
         g["random"] = .object(RandomLibrary.namespace())
+        g["process"] = .object(ProcessLibrary.namespace())
         return g
     }
 

@@ -8,35 +8,36 @@ import Darwin
 ///
 /// Files are UTF-8 text. Paths are relative to the process's working directory. Failures are
 /// IOErrors that name the function, the path and the system's reason:
-/// "read_file(): cannot open 'notes.txt': No such file or directory".
+/// "read_file(): cannot open 'notes.txt': No such file or directory". Each checks the path
+/// against the runtime's file capabilities and directories first (`VM.checkRead`/`checkWrite`).
 enum FileLibrary {
     static var functions: [NativeFunction] {
         [
             // The whole file as a string.
             NativeFunction("read_file", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "read_file()")
                 let path = try args.string(0)
+                try args.vm.checkRead(path, for: "read_file()")
                 return .str(try FileIO.readText(path, function: "read_file"))
             },
             // The file's lines without their line endings ("\n" or "\r\n"); a final newline
             // does not add an empty line.
             NativeFunction("read_lines", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "read_lines()")
                 let path = try args.string(0)
+                try args.vm.checkRead(path, for: "read_lines()")
                 let text = try FileIO.readText(path, function: "read_lines")
                 return .list(ListObject(lines(text).map { .str($0) }))
             },
             // Writes (or with append: true, appends) a string; creates the file if needed. Returns nil.
             NativeFunction("write_file", ["path", "text", "append"], required: 2) { args in
-                try args.vm.require(.writeFiles, for: "write_file()")
                 let path = try args.string(0), text = try args.string(1)
+                try args.vm.checkWrite(path, for: "write_file()")
                 try FileIO.writeText(path, text, append: try args.bool(2, default: false), function: "write_file")
                 return .nil
             },
             // The names in a directory (not "." or ".."), sorted, without the directory part.
             NativeFunction("list_dir", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "list_dir()")
                 let path = try args.string(0)
+                try args.vm.checkRead(path, for: "list_dir()")
                 guard let dir = opendir(path) else {
                     throw QuillError.io("list_dir(): cannot open '\(path)': \(String(cString: strerror(errno)))")
                 }
@@ -50,8 +51,9 @@ enum FileLibrary {
             },
             // Whether a file or directory exists at the path.
             NativeFunction("exists", ["path"]) { args in
-                try args.vm.require(.readFiles, for: "exists()")
-                return .bool(access(try args.string(0), F_OK) == 0)
+                let path = try args.string(0)
+                try args.vm.checkRead(path, for: "exists()")
+                return .bool(access(path, F_OK) == 0)
             },
             // Prints the prompt (if any) without a newline, then reads one line from standard
             // input without its line ending; nil at end of input.

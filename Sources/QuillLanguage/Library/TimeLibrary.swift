@@ -14,17 +14,25 @@ import Darwin
 ///   meanwhile.
 /// - `time.format(timestamp, format)`: formats a Unix time in UTC with C `strftime` codes;
 ///   the default format is ISO 8601, `"%Y-%m-%dT%H:%M:%SZ"`. Fractions of a second are dropped.
+///
+/// Reading the clock (`now`, `ms`, `clock`) needs the `.clock` capability and sleeping `.sleep`;
+/// `format` reads nothing outside the VM.
 enum TimeLibrary {
     static func namespace() -> NamespaceObject {
         LibrarySupport.namespace("time", functions: [
-            NativeFunction("time.now") { _ in .float(now()) },
-            NativeFunction("time.ms") { _ in
+            NativeFunction("time.now") { args in
+                try args.vm.require(.clock, for: "time.now()")
+                return .float(now())
+            },
+            NativeFunction("time.ms") { args in
+                try args.vm.require(.clock, for: "time.ms()")
                 var ts = timespec()
                 clock_gettime(CLOCK_REALTIME, &ts)
                 return .int(Int(ts.tv_sec) * 1000 + Int(ts.tv_nsec) / 1_000_000)
             },
-            NativeFunction("time.clock") { _ in
-                .float(Double(clock_gettime_nsec_np_portable()) / 1e9)
+            NativeFunction("time.clock") { args in
+                try args.vm.require(.clock, for: "time.clock()")
+                return .float(Double(clock_gettime_nsec_np_portable()) / 1e9)
             },
             NativeFunction("time.sleep", ["seconds"]) { args in
                 try args.vm.require(.sleep, for: "time.sleep()")

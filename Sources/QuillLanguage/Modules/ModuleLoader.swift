@@ -95,10 +95,13 @@ public final class ModuleLoader {
     /// The cache key (absolute path or `std:name`) and source text of an import.
     private func locate(_ path: String, from importer: SourceFile, vm: VM) throws -> (String, String) {
         if path.hasPrefix("./") || path.hasPrefix("../") || path.hasPrefix("/") {
-            try vm.require(.readFiles, for: "import of a file")
             var full = path.hasPrefix("/") ? path : FileIO.join(FileIO.directory(of: importer.name), path)
+            // Checked before anything is probed, so a confined script learns nothing about
+            // files outside its directories; and again for the exact path that is read.
+            try vm.checkRead(full, for: "import of a file")
             if !full.hasSuffix(".quill") && !FileIO.exists(full) { full += ".quill" }
             full = FileIO.normalize(full)
+            try vm.checkRead(full, for: "import of a file")
             guard FileIO.exists(full) else {
                 throw QuillError("ImportError", "cannot find module file '\(full)' (imported as \"\(path)\")",
                                  hint: "paths starting with ./ are relative to the importing file")
@@ -106,9 +109,10 @@ public final class ModuleLoader {
             return (full, try readFile(full))
         }
         if vm.capabilities.contains(.readFiles) {
+            // Search directories outside the script's readable ones are skipped, not probed.
             for dir in searchPaths {
                 let candidate = FileIO.join(dir, path + ".quill")
-                if FileIO.exists(candidate) { return (FileIO.normalize(candidate), try readFile(candidate)) }
+                if vm.mayRead(candidate), FileIO.exists(candidate) { return (FileIO.normalize(candidate), try readFile(candidate)) }
             }
         }
         if let source = standardLibrary[path] { return ("std:" + path, source) }

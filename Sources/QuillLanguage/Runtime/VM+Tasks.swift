@@ -51,7 +51,7 @@ extension VM {
     }
 
     /// A new VM for one worker of a `batch` run by this VM: its own stacks, frames, handlers and
-    /// step counter; sharing this VM's module loader, capabilities, output, script arguments,
+    /// step counter; sharing this VM's module loader, capabilities and file access, output, script arguments,
     /// built-ins, step limit and call-depth limit, and its interpreter lock. Its random generator
     /// is derived from this VM's, so seeded runs stay reproducible (`batch` reseeds it per item).
     ///
@@ -61,6 +61,7 @@ extension VM {
         task.output = output
         task.progressOutput = progressOutput
         task.capabilities = capabilities
+        task.fileAccess = fileAccess
         task.scriptArguments = scriptArguments
         task.builtinTable = builtins
         task.instructionLimit = instructionLimit

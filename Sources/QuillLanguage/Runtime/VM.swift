@@ -37,8 +37,10 @@ public final class VM {
     public var output: (String) -> Void = { s in
         fputs(s, stdout)
     }
-    /// What scripts may touch outside the VM (files, environment, stdin, sleep).
+    /// What scripts may touch outside the VM (files, environment, stdin, sleep, network, programs, clock).
     @exclusivity(unchecked) public var capabilities: Capabilities = .all
+    /// The directories the file capabilities are confined to (default: anywhere); see `checkRead`.
+    @exclusivity(unchecked) public var fileAccess = FileAccess.anywhere
     /// The script's command-line arguments (`args` in scripts).
     public var scriptArguments: [String] = []
     /// Resolves and loads `import`ed modules.
