@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillEngine", "QuillTestSupport"], exclude: ["Python"]),
         .testTarget(name: "QuillMonitoringTests", dependencies: ["Quill", "QuillEngine", "QuillRunStore", "QuillOTel", "QuillServer", "QuillTestSupport"]),
         .testTarget(name: "QuillREPLTests", dependencies: ["QuillREPL", "Quill", "QuillTestSupport"]),
+        .testTarget(name: "QuillEmbeddingTests", dependencies: ["Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
     ]
 )

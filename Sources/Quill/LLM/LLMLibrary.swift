@@ -15,7 +15,7 @@ enum LLMLibrary {
                     return s.value
                 }
             } else {
-                specs = [try args.string(0, default: "local")]
+                specs = [try args.string(0, default: factory.defaultSpec)]
             }
             let options = try hostedOptions(args)
             let defaults = try CallOptions(args, from: 1 + openOptions.count)

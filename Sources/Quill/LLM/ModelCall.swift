@@ -17,7 +17,7 @@ enum ModelCall {
     }
 
     static func run(_ request: LLMRequest, client: LLMClient, vm: VM, options: CallOptions, hooks: ScriptHooks) throws -> LLMResponse {
-        if vm.interruption.isRaised { throw Interruption.error }
+        if vm.interruption.isRaised { throw vm.interruption.error }
         let events = BlockingQueue<Event>()
         let wantsDeltas = options.onToken != nil || options.stream == true
         let context = hooks.context(for: vm) { events.push(.hook($0)) }
@@ -32,8 +32,9 @@ enum ModelCall {
         }
         // An interrupt (Ctrl-C in the REPL, a host cancelling) cancels the request and wakes
         // this thread, which is blocked on the queue rather than running Quill code.
-        let interrupt = vm.interruption.onInterrupt {
-            events.push(.done(.failure(Interruption.error)))
+        let interruption = vm.interruption
+        let interrupt = interruption.onInterrupt {
+            events.push(.done(.failure(interruption.error)))
             task.cancel()
         }
         defer { vm.interruption.removeHandler(interrupt) }
@@ -42,6 +43,11 @@ enum ModelCall {
             switch vm.waiting({ events.pop() }) {
             case .hook(let event):
                 hooks.deliver(event, vm: vm)
+                // A handler stopped by an interrupt (a timeout, the host cancelling) stops the call.
+                if vm.interruption.isRaised {
+                    task.cancel()
+                    throw vm.interruption.error
+                }
             case .delta(let text):
                 streamed += text
                 if options.stream == true {
@@ -66,7 +72,7 @@ enum ModelCall {
                 return response
             case .done(.failure(let error)):
                 // A request cancelled by an interrupt fails in its own words; the script was interrupted.
-                if vm.interruption.isRaised { throw Interruption.error }
+                if vm.interruption.isRaised { throw vm.interruption.error }
                 throw scriptError(error)
             }
         }

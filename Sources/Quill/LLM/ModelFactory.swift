@@ -9,6 +9,11 @@ public final class ModelFactory: @unchecked Sendable {
     public let store: ModelStore
     /// Where pull progress goes.
     public var report: @Sendable (String) -> Void
+    /// What `model()` without a spec opens.
+    public var defaultSpec = "local"
+    /// Models the host provides, by spec prefix: `hostProviders["myhost"]` opens
+    /// `model("myhost:NAME")`, receiving NAME. Consulted before the built-in providers.
+    public var hostProviders: [String: @Sendable (String) throws -> any LanguageModel] = [:]
 
     public init(store: ModelStore = ModelStore(), report: @escaping @Sendable (String) -> Void = ModelFactory.toStandardError) {
         self.store = store
@@ -43,6 +48,9 @@ public final class ModelFactory: @unchecked Sendable {
     /// names may be used, and refusals are PermissionErrors.
     public func open(_ spec: String, options: HostedLanguageModel.Options = .init(),
                      access: ModelAccess = .unrestricted) throws -> any LanguageModel {
+        if let colon = spec.firstIndex(of: ":"), let provide = hostProviders[String(spec[..<colon])] {
+            return try provide(String(spec[spec.index(after: colon)...]))
+        }
         switch try ModelSpec.parse(spec) {
         case .local(let reference):
             let name = reference ?? ModelCatalog.defaultModelName

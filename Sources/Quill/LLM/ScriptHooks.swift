@@ -86,6 +86,8 @@ final class ScriptHooks: @unchecked Sendable {
             do {
                 _ = try vm.call(function, value)
             } catch {
+                // Interrupted, not failed: the caller raises the interrupt.
+                if vm.interruption.isRaised { return }
                 lock.lock()
                 failures += 1
                 let count = failures

@@ -36,6 +36,9 @@ public enum CoreLibrary {
             NativeFunction("print", ["sep", "end"], required: 0, variadic: true) { args in
                 let sep = try namedString(args, "sep") ?? " "
                 let end = try namedString(args, "end") ?? "\n"
+                if let meter = args.vm.memoryMeter {
+                    for i in 0..<args.count { try meter.checkText(of: args[i], for: "print()") }
+                }
                 if args.count == 1 {
                     args.vm.output(args[0].description + end)
                 } else {
@@ -57,10 +60,15 @@ public enum CoreLibrary {
                 switch args[0] {
                 case .string: return args[0]
                 case .int(let i): return args.vm.string(for: i)
-                default: return .str(args[0].description)
+                default:
+                    try args.vm.memoryMeter?.checkText(of: args[0], for: "str()")
+                    return try args.vm.makeString(args[0].description, for: "str()")
                 }
             },
-            NativeFunction("repr", ["value"]) { args in .str(args[0].repr) },
+            NativeFunction("repr", ["value"]) { args in
+                try args.vm.memoryMeter?.checkText(of: args[0], for: "repr()")
+                return try args.vm.makeString(args[0].repr, for: "repr()")
+            },
             NativeFunction("bool", ["value"]) { args in .bool(args[0].isTruthy) },
             NativeFunction("int", ["value", "base"], required: 1) { args in try Conversions.toInt(args) },
             NativeFunction("float", ["value"]) { args in try Conversions.toFloat(args) },
@@ -101,10 +109,11 @@ public enum CoreLibrary {
             // sorted(items, key: fn, reverse: false): a new sorted list of a list's items, a
             // range's ints, a map's keys or a string's characters. Stable.
             NativeFunction("sorted", ["items", "key", "reverse"], required: 1) { args in
-                let items = try LibrarySupport.items(of: args[0], function: "sorted", argument: "items")
+                let items = try LibrarySupport.items(of: args[0], function: "sorted", argument: "items",
+                                                     meter: args.vm.memoryMeter)
                 let key = try args.optionalCallable(1)
-                return .list(ListObject(try ListMethods.sortValues(items, key: key, reverse: try args.bool(2, default: false),
-                                                                   vm: args.vm, function: "sorted")))
+                return try args.vm.makeList(try ListMethods.sortValues(items, key: key, reverse: try args.bool(2, default: false),
+                                                                       vm: args.vm, function: "sorted"), for: "sorted()")
             },
 
             // env(name, default) reads an environment variable (default: nil when unset);

@@ -17,15 +17,18 @@ enum FileLibrary {
             NativeFunction("read_file", ["path"]) { args in
                 let path = try args.string(0)
                 try args.vm.checkRead(path, for: "read_file()")
-                return .str(try FileIO.readText(path, function: "read_file"))
+                try checkSize(of: path, vm: args.vm, for: "read_file()")
+                return try args.vm.makeString(try FileIO.readText(path, function: "read_file"), for: "read_file()")
             },
             // The file's lines without their line endings ("\n" or "\r\n"); a final newline
             // does not add an empty line.
             NativeFunction("read_lines", ["path"]) { args in
                 let path = try args.string(0)
                 try args.vm.checkRead(path, for: "read_lines()")
+                try checkSize(of: path, vm: args.vm, for: "read_lines()")
                 let text = try FileIO.readText(path, function: "read_lines")
-                return .list(ListObject(lines(text).map { .str($0) }))
+                guard let meter = args.vm.memoryMeter else { return .list(ListObject(lines(text).map { .str($0) })) }
+                return try meter.list(try lines(text).map { try meter.string($0, for: "read_lines()") }, for: "read_lines()")
             },
             // Writes (or with append: true, appends) a string; creates the file if needed. Returns nil.
             NativeFunction("write_file", ["path", "text", "append"], required: 2) { args in
@@ -67,6 +70,15 @@ enum FileLibrary {
                 return .str(line)
             },
         ]
+    }
+
+    /// Under a memory limit, checks that a file's text fits before reading it (a file that
+    /// cannot be examined is left to the read to report).
+    static func checkSize(of path: String, vm: VM, for function: String) throws {
+        guard let meter = vm.memoryMeter else { return }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        try meter.check(MemoryMeter.stringBytes(utf8: Int(info.st_size)), for: function)
     }
 
     /// Splits on "\n", dropping a "\r" before it and the empty piece after a final newline.

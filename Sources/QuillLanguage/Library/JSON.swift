@@ -24,9 +24,11 @@ public enum JSON {
                 case .int(let n) where n >= 0 && n <= 16: indent = n
                 default: throw args.typeError(1, expected: "a bool or an indent width from 0 to 16")
                 }
-                return .str(try encode(args[0], indent: indent, sortKeys: try args.bool(2, default: false)))
+                try args.vm.memoryMeter?.checkText(of: args[0], for: "json.encode()", maxDepth: JSON.maxDepth + 1)
+                return try args.vm.makeString(try encode(args[0], indent: indent, sortKeys: try args.bool(2, default: false)),
+                                              for: "json.encode()")
             },
-            NativeFunction("json.decode", ["text"]) { args in try decode(try args.string(0)) },
+            NativeFunction("json.decode", ["text"]) { args in try decode(try args.string(0), meter: args.vm.memoryMeter) },
         ])
     }
 
@@ -148,9 +150,13 @@ public enum JSON {
     // MARK: - Decoding
 
     /// Parses JSON text. Never traps: every malformed input is a JSONError.
-    static func decode(_ text: String) throws -> Value {
+    public static func decode(_ text: String) throws -> Value { try decode(text, meter: nil) }
+
+    /// Parses JSON text, charging each string, list and map to `meter` (when there is one) as
+    /// it is made, so a document too big for the memory limit stops with a MemoryError.
+    static func decode(_ text: String, meter: MemoryMeter?) throws -> Value {
         try TextSearch.withBytes(text) { bytes in
-            var decoder = Decoder(bytes: bytes)
+            var decoder = Decoder(bytes: bytes, meter: meter)
             decoder.skipWhitespace()
             let value = try decoder.parseValue(depth: 0)
             decoder.skipWhitespace()
@@ -162,7 +168,23 @@ public enum JSON {
     struct Decoder {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        let meter: MemoryMeter?
+        init(bytes: UnsafeBufferPointer<UInt8>, meter: MemoryMeter? = nil) {
+            self.bytes = bytes
+            self.meter = meter
+        }
+
+        /// A decoded string, charged under a memory limit.
+        func string(_ s: String) throws -> Value {
+            guard let meter else { return .str(s) }
+            return try meter.string(s, for: "json.decode()")
+        }
+
+        /// A decoded array, charged under a memory limit.
+        func list(_ items: [Value]) throws -> Value {
+            guard let meter else { return .list(ListObject(items)) }
+            return try meter.list(items, for: "json.decode()")
+        }
 
         /// An error at the current position, or "unexpected end of input" when there is no more.
         func fail(_ expected: String) -> QuillError {
@@ -188,7 +210,7 @@ public enum JSON {
             switch bytes[i] {
             case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
             case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
-            case UInt8(ascii: "\""): return .str(try parseString())
+            case UInt8(ascii: "\""): return try string(parseString())
             case UInt8(ascii: "t"): return try literal("true", .bool(true))
             case UInt8(ascii: "f"): return try literal("false", .bool(false))
             case UInt8(ascii: "n"): return try literal("null", .nil)
@@ -212,14 +234,18 @@ public enum JSON {
             i += 1
             var items: [Value] = []
             skipWhitespace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .list(ListObject()) }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return try list([]) }
             while true {
                 skipWhitespace()
                 items.append(try parseValue(depth: depth))
+                // The slots are charged when the list is made; check now and then before that.
+                if let meter, items.count & 1023 == 0 {
+                    try meter.check(MemoryMeter.listBytes(count: items.count), for: "json.decode()")
+                }
                 skipWhitespace()
                 guard i < bytes.count else { throw fail("expected ',' or ']'") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .list(ListObject(items)) }
+                if bytes[i] == UInt8(ascii: "]") { i += 1; return try list(items) }
                 throw fail("expected ',' or ']'")
             }
         }
@@ -228,6 +254,7 @@ public enum JSON {
             guard depth <= JSON.maxDepth else { throw fail("nesting deeper than \(JSON.maxDepth) levels") }
             i += 1
             let map = MapObject()
+            try meter?.grow(map, toCount: 0, for: "json.decode()")
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .map(map) }
             while true {
@@ -240,7 +267,8 @@ public enum JSON {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
                 skipWhitespace()
-                map[.str(key)] = try parseValue(depth: depth)
+                try meter?.grow(map, for: "json.decode()")
+                map[try string(key)] = try parseValue(depth: depth)
                 skipWhitespace()
                 guard i < bytes.count else { throw fail("expected ',' or '}'") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

@@ -18,7 +18,11 @@ extension Value {
 enum LibrarySupport {
     /// The items of anything a `for` loop can walk that the library accepts as a sequence:
     /// a list (its items), a range (its ints), a map (its keys) or a string (its characters).
-    static func items(of value: Value, function: String, argument: String) throws -> [Value] {
+    /// Under a memory limit (`meter`) a range is sized before its ints are made.
+    static func items(of value: Value, function: String, argument: String, meter: MemoryMeter? = nil) throws -> [Value] {
+        if let meter, case .object(let r as RangeObject) = value {
+            try meter.check(MemoryMeter.listBytes(count: r.count), for: "\(function)() of \(r.description)")
+        }
         switch value {
         case .list(let l): return l.items
         case .map(let m): return m.entries.map(\.key)
@@ -49,7 +53,7 @@ extension LibrarySupport {
             throw QuillError.argument("\(function)() needs at least one argument",
                                       hint: "pass several values or one list: \(function)([3, 1, 2])")
         }
-        let items = args.count == 1 ? try items(of: args[0], function: function, argument: "values") : args.all
+        let items = args.count == 1 ? try items(of: args[0], function: function, argument: "values", meter: args.vm.memoryMeter) : args.all
         var key = args.named("key")
         if key?.isNil == true { key = Optional.none }
         if let k = key {

@@ -25,7 +25,9 @@ enum ListMethods {
         [
             // MARK: Adding and removing
             method("push", ["item"]) { args in
-                args.receiverList.append(args[0])
+                let list = args.receiverList
+                try args.vm.memoryMeter?.grow(list, by: 1, for: "push()")
+                list.append(args[0])
                 return .nil
             },
             method("pop", ["index"], required: 0) { args in
@@ -42,6 +44,7 @@ enum ListMethods {
                 let i = try args.int(0)
                 let p = i < 0 ? i + list.items.count : i
                 guard p >= 0, p <= list.items.count else { throw outOfRange("insert", i, list) }
+                try args.vm.memoryMeter?.grow(list, by: 1, for: "insert()")
                 list.items.insert(args[1], at: p)
                 return .nil
             },
@@ -60,6 +63,7 @@ enum ListMethods {
             },
             method("extend", ["items"]) { args in
                 let extra = try args.list(0).items
+                try args.vm.memoryMeter?.grow(args.receiverList, by: extra.count, for: "extend()")
                 args.receiverList.items.append(contentsOf: extra)
                 return .nil
             },
@@ -75,7 +79,7 @@ enum ListMethods {
                 var out: [Value] = []
                 out.reserveCapacity(items.count)
                 for x in items { out.append(try vm.call(f, x)) }
-                return .list(ListObject(out))
+                return try vm.makeList(out, for: "map()")
             },
             method("filter", ["fn"]) { args in
                 let f = try args.callable(0), vm = args.vm
@@ -83,7 +87,7 @@ enum ListMethods {
                 var out: [Value] = []
                 out.reserveCapacity(items.count)
                 for x in items where try vm.call(f, x).isTruthy { out.append(x) }
-                return .list(ListObject(out))
+                return try vm.makeList(out, for: "filter()")
             },
             // fn(accumulator, item), starting from `initial`, or without it from the first item.
             method("reduce", ["fn", "initial"], required: 1) { args in
@@ -135,15 +139,15 @@ enum ListMethods {
             },
             method("sorted", ["key", "reverse"], required: 0) { args in
                 let key = try args.optionalCallable(0)
-                return .list(ListObject(try sortValues(args.receiverList.items, key: key,
-                                                       reverse: try args.bool(1, default: false),
-                                                       vm: args.vm, function: "sorted")))
+                return try args.vm.makeList(try sortValues(args.receiverList.items, key: key,
+                                                           reverse: try args.bool(1, default: false),
+                                                           vm: args.vm, function: "sorted"), for: "sorted()")
             },
             method("reverse") { args in
                 args.receiverList.items.reverse()
                 return .nil
             },
-            method("reversed") { args in .list(ListObject(args.receiverList.items.reversed())) },
+            method("reversed") { args in try args.vm.makeList(args.receiverList.items.reversed(), for: "reversed()") },
 
             // MARK: Queries
             method("len") { args in .int(args.receiverList.items.count) },
@@ -161,7 +165,7 @@ enum ListMethods {
             method("slice", ["start", "end"], required: 1) { args in
                 let items = args.receiverList.items
                 let r = TextSearch.sliceBounds(try args.int(0), args[1].isNil ? nil : try args.int(1), count: items.count)
-                return .list(ListObject(Array(items[r])))
+                return try args.vm.makeList(Array(items[r]), for: "slice()")
             },
             method("sum") { args in try sum(args.receiverList.items, function: "sum") },
             // min(key: fn) / max(key: fn): the first smallest / largest item (by key(item) when given).
@@ -175,14 +179,14 @@ enum ListMethods {
             },
 
             // MARK: Reshaping
-            method("copy") { args in .list(ListObject(args.receiverList.items)) },
+            method("copy") { args in try args.vm.makeList(args.receiverList.items, for: "copy()") },
             // Pairs items with the other list's, stopping at the shorter: [[a0, b0], [a1, b1], ...].
             method("zip", ["other"]) { args in
                 let a = args.receiverList.items, b = try args.list(0).items
                 var out: [Value] = []
                 out.reserveCapacity(min(a.count, b.count))
-                for (x, y) in zip(a, b) { out.append(.list(ListObject([x, y]))) }
-                return .list(ListObject(out))
+                for (x, y) in zip(a, b) { out.append(try args.vm.makeList([x, y], for: "zip()")) }
+                return try args.vm.makeList(out, for: "zip()")
             },
             // [[start, item0], [start + 1, item1], ...]
             method("enumerate", ["start"], required: 0) { args in
@@ -190,22 +194,33 @@ enum ListMethods {
                 let items = args.receiverList.items
                 var out: [Value] = []
                 out.reserveCapacity(items.count)
-                for (i, x) in items.enumerated() { out.append(.list(ListObject([.int(start &+ i), x]))) }
-                return .list(ListObject(out))
+                for (i, x) in items.enumerated() { out.append(try args.vm.makeList([.int(start &+ i), x], for: "enumerate()")) }
+                return try args.vm.makeList(out, for: "enumerate()")
             },
             // Drops later duplicates (by ==), keeping first occurrences in order.
-            method("unique") { args in .list(ListObject(unique(args.receiverList.items))) },
+            method("unique") { args in try args.vm.makeList(unique(args.receiverList.items), for: "unique()") },
             // Splices items that are lists into the result (one level deep).
             method("flatten") { args in
+                let items = args.receiverList.items
+                if let meter = args.vm.memoryMeter {
+                    // One list held many times flattens to many copies: size the result first.
+                    var total = 0
+                    for x in items {
+                        if case .list(let inner) = x { total = MemoryMeter.sum(total, inner.items.count) } else { total += 1 }
+                    }
+                    try meter.check(MemoryMeter.listBytes(count: total), for: "flatten()")
+                }
                 var out: [Value] = []
-                for x in args.receiverList.items {
+                for x in items {
                     if case .list(let inner) = x { out.append(contentsOf: inner.items) } else { out.append(x) }
                 }
-                return .list(ListObject(out))
+                return try args.vm.makeList(out, for: "flatten()")
             },
             // Joins the str() of each item with `sep` (default "").
             method("join", ["sep"], required: 0) { args in
-                .str(StringMethods.join(args.receiverList.items, separator: try args.string(0, default: "")))
+                let text = try StringMethods.join(args.receiverList.items, separator: try args.string(0, default: ""),
+                                                  meter: args.vm.memoryMeter)
+                return try args.vm.makeString(text, for: "join()")
             },
         ]
     }

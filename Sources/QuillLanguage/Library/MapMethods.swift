@@ -20,11 +20,13 @@ enum MapMethods {
 
     private static var methods: [NativeFunction] {
         [
-            method("keys") { args in .list(ListObject(args.receiverMap.entries.map(\.key))) },
-            method("values") { args in .list(ListObject(args.receiverMap.entries.map(\.value))) },
+            method("keys") { args in try args.vm.makeList(args.receiverMap.entries.map(\.key), for: "keys()") },
+            method("values") { args in try args.vm.makeList(args.receiverMap.entries.map(\.value), for: "values()") },
             // [[key, value], ...]
             method("items") { args in
-                .list(ListObject(args.receiverMap.entries.map { .list(ListObject([$0.key, $0.value])) }))
+                let vm = args.vm
+                return try vm.makeList(try args.receiverMap.entries.map { try vm.makeList([$0.key, $0.value], for: "items()") },
+                                       for: "items()")
             },
             // The value for `key`, or `default` (nil unless given) when absent.
             method("get", ["key", "default"], required: 1) { args in
@@ -37,6 +39,7 @@ enum MapMethods {
             },
             method("set", ["key", "value"]) { args in
                 try Value.checkKey(args[0])
+                try args.vm.memoryMeter?.grow(args.receiverMap, for: "set()")
                 args.receiverMap[args[0]] = args[1]
                 return .nil
             },
@@ -51,13 +54,13 @@ enum MapMethods {
             },
             method("len") { args in .int(args.receiverMap.count) },
             method("is_empty") { args in .bool(args.receiverMap.count == 0) },
-            method("copy") { args in .map(args.receiverMap.copy()) },
+            method("copy") { args in try args.vm.makeMap(args.receiverMap.copy(), for: "copy()") },
             // A new map with this map's entries, then the other's (the other wins on equal keys).
             method("merge", ["other"]) { args in
                 let other = try args.map(0)
                 let out = args.receiverMap.copy()
                 for (k, v) in other.entries { out[k] = v }
-                return .map(out)
+                return try args.vm.makeMap(out, for: "merge()")
             },
             // Calls fn(key, value) for each entry.
             method("each", ["fn"]) { args in
@@ -70,14 +73,14 @@ enum MapMethods {
                 let f = try args.callable(0), vm = args.vm
                 let out = MapObject()
                 for (k, v) in args.receiverMap.entries where try vm.call(f, k, v).isTruthy { out[k] = v }
-                return .map(out)
+                return try vm.makeMap(out, for: "filter()")
             },
             // A new map with the same keys and fn(value) as values.
             method("map_values", ["fn"]) { args in
                 let f = try args.callable(0), vm = args.vm
                 let out = MapObject()
                 for (k, v) in args.receiverMap.entries { out[k] = try vm.call(f, v) }
-                return .map(out)
+                return try vm.makeMap(out, for: "map_values()")
             },
         ]
     }

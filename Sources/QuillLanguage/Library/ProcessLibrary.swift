@@ -69,7 +69,7 @@ enum ProcessLibrary {
 
     static func run(_ request: Request, vm: VM) throws -> Value {
         let interruption = vm.interruption
-        if interruption.isRaised { throw Interruption.error }
+        if interruption.isRaised { throw interruption.error }
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(request.argv, directory: request.directory, feedsInput: request.input != nil)
@@ -83,7 +83,7 @@ enum ProcessLibrary {
         let outcome = vm.waiting {
             child.communicate(stdin: request.input ?? [], deadline: deadline) { interruption.isRaised }
         }
-        if interruption.isRaised { throw Interruption.error }
+        if interruption.isRaised { throw interruption.error }
         if outcome.killed, let timeout = request.timeout {
             throw QuillError("TimeoutError", "process.run(): '\(request.argv[0])' did not finish within \(Value.format(timeout)) s, so it was killed",
                              hint: "pass a longer timeout:, or none to wait as long as it takes")

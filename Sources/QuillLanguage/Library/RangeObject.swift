@@ -99,10 +99,12 @@ public final class RangeObject: NativeObject {
     static let methods: [String: NativeFunction] = {
         let list = { (args: Args) throws -> Value in
             let r = receiver(args)
+            let charge = try args.vm.memoryMeter?.reserve(MemoryMeter.listBytes(count: r.count),
+                                                          for: "\(args.function.name)() of \(r.description)")
             guard r.count <= 1 << 28 else {
                 throw QuillError.value("list(): \(r.description) has too many values (\(r.count)) to make a list")
             }
-            return .list(ListObject(r.values()))
+            return .list(ListObject(r.values(), charge: charge))
         }
         let fns = [
             NativeFunction("len", isMethod: true) { args in .int(receiver(args).count) },

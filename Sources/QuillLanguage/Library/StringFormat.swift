@@ -17,7 +17,9 @@ import Darwin
 ///   Numbers align right and everything else left by default; `0` pads numbers with zeros after
 ///   the sign. Without a type, a value prints as `str()` would (a float with a precision uses `g`).
 enum StringFormatter {
-    static func format(_ template: String, _ values: [Value], function: String) throws -> String {
+    /// Under a memory limit (`meter`) each value's text is checked before it is made, and the
+    /// result after each field (a field adds at most its width, 10,000, beyond its value).
+    static func format(_ template: String, _ values: [Value], function: String, meter: MemoryMeter? = nil) throws -> String {
         var out = ""
         out.reserveCapacity(template.utf8.count + 16 * values.count)
         var nextAuto = 0
@@ -74,7 +76,13 @@ enum StringFormatter {
                 }
                 value = v
             }
-            out += try formatValue(value, spec: spec, function: function)
+            if let meter {
+                try meter.checkText(of: value, for: "\(function)()")
+                out += try formatValue(value, spec: spec, function: function)
+                try meter.check(MemoryMeter.stringBytes(utf8: out.utf8.count), for: "\(function)()")
+            } else {
+                out += try formatValue(value, spec: spec, function: function)
+            }
             i = template.index(after: close)
         }
         return out

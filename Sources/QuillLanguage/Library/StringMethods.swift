@@ -28,49 +28,57 @@ enum StringMethods {
                 let s = args.receiverString.value
                 let limit = try args.int(1, default: -1)
                 let maxSplits = limit < 0 ? Int.max : limit
-                if args[0].isNil { return list(splitWhitespace(s, maxSplits: maxSplits)) }
+                if args[0].isNil { return try list(splitWhitespace(s, maxSplits: maxSplits), vm: args.vm, for: "split()") }
                 let sep = try args.string(0)
                 guard !sep.isEmpty else {
                     throw QuillError.value("split(): separator must not be empty",
                                            hint: "use chars() to split a string into characters")
                 }
-                return list(split(s, on: sep, maxSplits: maxSplits))
+                return try list(split(s, on: sep, maxSplits: maxSplits), vm: args.vm, for: "split()")
             },
             // `sep.join(items)`: every item is converted with str(), so `", ".join([1, 2])` is "1, 2".
             // Items may be a list, a range, a map (its keys) or a string (its characters).
             method("join", ["items"]) { args in
-                let sep = args.receiverString.value
-                if case .list(let l) = args[0] { return .str(join(l.items, separator: sep)) }
-                return .str(join(try LibrarySupport.items(of: args[0], function: "join", argument: "items"), separator: sep))
+                let sep = args.receiverString.value, meter = args.vm.memoryMeter
+                let items: [Value]
+                if case .list(let l) = args[0] {
+                    items = l.items
+                } else {
+                    items = try LibrarySupport.items(of: args[0], function: "join", argument: "items", meter: meter)
+                }
+                return try args.vm.makeString(try join(items, separator: sep, meter: meter), for: "join()")
             },
             method("lines") { args in
                 let s = args.receiverString.value
-                if s.isEmpty { return .list(ListObject()) }
+                if s.isEmpty { return try args.vm.makeList([], for: "lines()") }
                 var parts = s.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
                 if parts.last?.isEmpty == true { parts.removeLast() }
-                return .list(ListObject(parts.map { .str(String($0)) }))
+                return try list(parts.map { String($0) }, vm: args.vm, for: "lines()")
             },
             method("chars") { args in
-                .list(ListObject(args.receiverString.characters.map { .str(String($0)) }))
+                try list(args.receiverString.characters.map { String($0) }, vm: args.vm, for: "chars()")
             },
 
             // MARK: Trimming and case
             method("trim", ["chars"], required: 0) { args in
-                .str(trimmed(args.receiverString.value, start: true, end: true, chars: try optionalString(args, 0)))
+                try args.vm.makeString(trimmed(args.receiverString.value, start: true, end: true,
+                                               chars: try optionalString(args, 0)), for: "trim()")
             },
             method("trim_start", ["chars"], required: 0) { args in
-                .str(trimmed(args.receiverString.value, start: true, end: false, chars: try optionalString(args, 0)))
+                try args.vm.makeString(trimmed(args.receiverString.value, start: true, end: false,
+                                               chars: try optionalString(args, 0)), for: "trim_start()")
             },
             method("trim_end", ["chars"], required: 0) { args in
-                .str(trimmed(args.receiverString.value, start: false, end: true, chars: try optionalString(args, 0)))
+                try args.vm.makeString(trimmed(args.receiverString.value, start: false, end: true,
+                                               chars: try optionalString(args, 0)), for: "trim_end()")
             },
-            method("upper") { args in .str(args.receiverString.value.uppercased()) },
-            method("lower") { args in .str(args.receiverString.value.lowercased()) },
+            method("upper") { args in try args.vm.makeString(args.receiverString.value.uppercased(), for: "upper()") },
+            method("lower") { args in try args.vm.makeString(args.receiverString.value.lowercased(), for: "lower()") },
             // First character upper case, the rest lower case (like Python's str.capitalize).
             method("capitalize") { args in
                 let s = args.receiverString.value
                 guard let first = s.first else { return args.receiver }
-                return .str(first.uppercased() + s.dropFirst().lowercased())
+                return try args.vm.makeString(first.uppercased() + s.dropFirst().lowercased(), for: "capitalize()")
             },
             // Each run of letters starts upper case and continues lower case.
             method("title") { args in
@@ -80,7 +88,7 @@ enum StringMethods {
                     out += previousIsLetter ? c.lowercased() : c.uppercased()
                     previousIsLetter = c.isLetter
                 }
-                return .str(out)
+                return try args.vm.makeString(out, for: "title()")
             },
 
             // MARK: Searching
@@ -131,7 +139,8 @@ enum StringMethods {
                 guard !old.isEmpty else {
                     throw QuillError.value("replace(): the text to replace must not be empty")
                 }
-                return .str(replace(s, old, with: new, limit: limit < 0 ? Int.max : limit))
+                let text = try replace(s, old, with: new, limit: limit < 0 ? Int.max : limit, meter: args.vm.memoryMeter)
+                return try args.vm.makeString(text, for: "replace()")
             },
 
             // MARK: Building
@@ -139,10 +148,12 @@ enum StringMethods {
                 let s = args.receiverString.value, n = try args.int(0)
                 guard n >= 0 else { throw QuillError.value("repeat(): count must not be negative, got \(n)") }
                 let (bytes, overflow) = s.utf8.count.multipliedReportingOverflow(by: n)
+                let charge = try args.vm.memoryMeter?.reserve(MemoryMeter.stringBytes(utf8: overflow ? Int.max : bytes),
+                                                              for: "repeat()")
                 guard !overflow, bytes <= 1 << 31 else {
                     throw QuillError.value("repeat(): the result would be too large (\(s.utf8.count) bytes × \(n))")
                 }
-                return .str(String(repeating: s, count: n))
+                return .string(StringObject(String(repeating: s, count: n), charge: charge))
             },
             method("pad_start", ["width", "fill"], required: 1) { args in
                 try pad(args, "pad_start") { s, fill, n in String(repeating: fill, count: n) + s }
@@ -157,7 +168,8 @@ enum StringMethods {
                 }
             },
             method("format", [], required: 0, variadic: true) { args in
-                .str(try StringFormatter.format(args.receiverString.value, args.all, function: "format"))
+                try args.vm.makeString(try StringFormatter.format(args.receiverString.value, args.all, function: "format",
+                                                                  meter: args.vm.memoryMeter), for: "format()")
             },
 
             // MARK: Characters
@@ -166,9 +178,9 @@ enum StringMethods {
             method("slice", ["start", "end"], required: 1) { args in
                 let chars = args.receiverString.characters
                 let r = TextSearch.sliceBounds(try args.int(0), args[1].isNil ? nil : try args.int(1), count: chars.count)
-                return .str(String(chars[r]))
+                return try args.vm.makeString(String(chars[r]), for: "slice()")
             },
-            method("reverse") { args in .str(String(args.receiverString.value.reversed())) },
+            method("reverse") { args in try args.vm.makeString(String(args.receiverString.value.reversed()), for: "reverse()") },
             // True when non-empty and every character is an ASCII digit 0–9.
             method("is_digit") { args in
                 let s = args.receiverString.value
@@ -187,11 +199,17 @@ enum StringMethods {
 
     // MARK: - Helpers
 
-    private static func list(_ parts: [String]) -> Value {
+    /// A list of strings; under a memory limit each string and the list are charged.
+    private static func list(_ parts: [String], vm: VM, for operation: String) throws -> Value {
         var items: [Value] = []
         items.reserveCapacity(parts.count)
-        for p in parts { items.append(.str(p)) }
-        return .list(ListObject(items))
+        guard let meter = vm.memoryMeter else {
+            for p in parts { items.append(.str(p)) }
+            return .list(ListObject(items))
+        }
+        try meter.check(MemoryMeter.listBytes(count: parts.count), for: operation)
+        for p in parts { items.append(try meter.string(p, for: operation)) }
+        return try meter.list(items, for: operation)
     }
 
     private static func optionalString(_ args: Args, _ i: Int) throws -> String? {
@@ -238,8 +256,9 @@ enum StringMethods {
         return parts
     }
 
-    /// Joins the str() of each item, reserving the result's size up front.
-    static func join(_ items: [Value], separator: String) -> String {
+    /// Joins the str() of each item, reserving the result's size up front. Under a memory limit
+    /// (`meter`) the text of list and map items and then the result's size are checked first.
+    static func join(_ items: [Value], separator: String, meter: MemoryMeter? = nil) throws -> String {
         // Size first, then copy bytes straight into the result's storage: no intermediate
         // array of strings and one allocation, even for a million pieces. (Non-strings are
         // converted twice; joining strings is the case worth making fast.)
@@ -250,9 +269,15 @@ enum StringMethods {
         let sep = Array(separator.utf8)
         var total = sep.count * max(0, items.count - 1)
         for item in items {
-            if case .string(let s) = item { total += s.value.utf8.count } else { total += item.description.utf8.count }
+            if case .string(let s) = item {
+                total += s.value.utf8.count
+            } else {
+                try meter?.checkText(of: item, for: "join()")
+                total += item.description.utf8.count
+            }
         }
         guard total > 0 else { return "" }
+        try meter?.check(MemoryMeter.stringBytes(utf8: total), for: "join()")
         return String(unsafeUninitializedCapacity: total) { buffer in
             var at = 0
             for (i, item) in items.enumerated() {
@@ -270,12 +295,18 @@ enum StringMethods {
         }
     }
 
-    /// Replaces up to `limit` non-overlapping occurrences of a non-empty `old`.
-    static func replace(_ s: String, _ old: String, with new: String, limit: Int) -> String {
-        TextSearch.withBytes(s) { h in
-            TextSearch.withBytes(old) { o in
+    /// Replaces up to `limit` non-overlapping occurrences of a non-empty `old`. Under a memory
+    /// limit (`meter`) the result is sized before it is built: a long replacement for a short,
+    /// frequent match multiplies the text.
+    static func replace(_ s: String, _ old: String, with new: String, limit: Int, meter: MemoryMeter? = nil) throws -> String {
+        try TextSearch.withBytes(s) { h in
+            try TextSearch.withBytes(old) { o in
                 let hits = TextSearch.findAll(h, o, limit: limit)
                 if hits.isEmpty { return s }
+                if let meter {
+                    let grown = MemoryMeter.product(hits.count, max(0, new.utf8.count - o.count))
+                    try meter.check(MemoryMeter.stringBytes(utf8: MemoryMeter.sum(h.count, grown)), for: "replace()")
+                }
                 var out: [UInt8] = []
                 out.reserveCapacity(h.count + hits.count * (new.utf8.count - o.count))
                 var start = 0
@@ -313,7 +344,9 @@ enum StringMethods {
         }
         let missing = width - s.count
         if missing <= 0 { return .string(s) }
+        let bytes = MemoryMeter.sum(s.value.utf8.count, MemoryMeter.product(missing, fill.utf8.count))
+        let charge = try args.vm.memoryMeter?.reserve(MemoryMeter.stringBytes(utf8: bytes), for: "\(name)()")
         guard missing <= 1 << 28 else { throw QuillError.value("\(name)(): width \(width) is too large") }
-        return .str(build(s.value, fill, missing))
+        return .string(StringObject(build(s.value, fill, missing), charge: charge))
     }
 }

@@ -44,7 +44,7 @@ enum TimeLibrary {
                 // Other tasks of a `batch` run while this one sleeps; an interrupt ends the sleep.
                 let interruption = args.vm.interruption
                 args.vm.waiting { TimeLibrary.pause(seconds) { interruption.isRaised } }
-                if interruption.isRaised { throw Interruption.error }
+                if interruption.isRaised { throw interruption.error }
                 return .nil
             },
             NativeFunction("time.format", ["timestamp", "format"], required: 1) { args in

@@ -16,6 +16,10 @@ public final class ModuleLoader {
     public var standardLibrary: [String: String]
     /// Reads a file for import; replaceable by hosts that restrict file access.
     public var readFile: (String) throws -> String = { path in try FileIO.readText(path) }
+    /// Supplies the source of `import "name"` from the host (a database, a bundle): consulted
+    /// first for plain names; nil from it falls through to the search paths and the standard
+    /// library. Needs no file capability: the host decides what it hands out.
+    public var hostModules: ((String) throws -> String?)?
     private var cache: [String: Value] = [:]
     /// Modules whose top-level code is running, oldest first, with the VM running each. Tasks of
     /// a `batch` share the loader, and one may start an import while another waits in the
@@ -65,7 +69,8 @@ public final class ModuleLoader {
         defer {
             if let i = loading.lastIndex(where: { $0.key == key && $0.vm == me }) { loading.remove(at: i) }
         }
-        let file = SourceFile(name: key.hasPrefix("std:") ? "<stdlib>/\(key.dropFirst(4)).quill" : key, text: source)
+        let file = SourceFile(name: key.hasPrefix("std:") ? "<stdlib>/\(key.dropFirst(4)).quill"
+                              : key.hasPrefix("host:") ? "<host>/\(key.dropFirst(5)).quill" : key, text: source)
         let module = Module(name: Self.displayName(key), file: file)
         let proto: FunctionProto
         do {
@@ -108,6 +113,7 @@ public final class ModuleLoader {
             }
             return (full, try readFile(full))
         }
+        if let hostModules, let source = try hostModules(path) { return ("host:" + path, source) }
         if vm.capabilities.contains(.readFiles) {
             // Search directories outside the script's readable ones are skipped, not probed.
             for dir in searchPaths {
@@ -123,6 +129,7 @@ public final class ModuleLoader {
 
     static func displayName(_ key: String) -> String {
         if key.hasPrefix("std:") { return String(key.dropFirst(4)) }
+        if key.hasPrefix("host:") { return String(key.dropFirst(5)) }
         return key
     }
 }

@@ -16,6 +16,8 @@ public final class Interruption: @unchecked Sendable {
     private var state = State()
 
     private struct State {
+        /// What the interrupted code raises: `Interrupted`, or the host's reason (a timeout).
+        var reason = Interruption.error
         /// Step counters of the VMs that run the family's code, by VM.
         var counters: [ObjectIdentifier: UnsafeMutablePointer<VM.HotState>] = [:]
         var handlers: [Int: @Sendable () -> Void] = [:]
@@ -27,9 +29,15 @@ public final class Interruption: @unchecked Sendable {
     /// Whether an interrupt is pending.
     public var isRaised: Bool { raised.load(ordering: .acquiring) }
 
-    /// Asks the running code to stop; safe from any thread (not from a signal handler: set an
-    /// atomic there and call this from a thread).
-    public func interrupt() {
+    /// The error interrupted code raises (the reason given to the first `interrupt` since the
+    /// last `clear`).
+    public var error: QuillError { lock.withLock { state.reason } }
+
+    /// Asks the running code to stop, raising `reason`; safe from any thread (not from a signal
+    /// handler: set an atomic there and call this from a thread). While an interrupt is pending,
+    /// later reasons do not replace the first.
+    public func interrupt(_ reason: QuillError = Interruption.error) {
+        lock.withLock { if !isRaised { state.reason = reason } }
         raised.store(true, ordering: .releasing)
         let (counters, handlers) = lock.withLock { (Array(state.counters.values), Array(state.handlers.values)) }
         for hot in counters { hot.pointee.remainingSteps = -1 }
@@ -62,6 +70,6 @@ public final class Interruption: @unchecked Sendable {
         _ = lock.withLock { state.counters.removeValue(forKey: ObjectIdentifier(vm)) }
     }
 
-    /// The error an interrupted script stops with.
+    /// The error an interrupted script stops with unless the host gave another reason.
     public static var error: QuillError { QuillError("Interrupted", "interrupted") }
 }

@@ -18,6 +18,8 @@ public final class MapObject {
     /// power of two at least twice the number of entries (holes included).
     @exclusivity(unchecked) private var table: [Int32] = []
     @exclusivity(unchecked) private var holes = 0
+    /// The bytes this map is charged under a memory limit (see `MemoryMeter`); nil otherwise.
+    @exclusivity(unchecked) var charge: MemoryCharge?
 
     /// Maps up to this many entries (holes included) have no hash table.
     static let linearLimit = 8

@@ -6,25 +6,52 @@
 /// when they hold the same code points.
 ///
 /// The object is kept at 40 bytes (one 48-byte malloc chunk): a script may hold millions of
-/// small strings, so the hash is recomputed when needed rather than cached in every string.
+/// small strings, so the hash is recomputed when needed rather than cached in every string, and
+/// the character cache and the memory charge share one word (`Side`).
 public final class StringObject {
     public let value: String
-    @exclusivity(unchecked) private var characterCache: [Character]?
+    @exclusivity(unchecked) private var side: Side?
+
+    /// What a string keeps besides its text, in one pointer-sized word: its characters once
+    /// indexed, or — made under a memory limit — its charge, which then holds the characters.
+    enum Side {
+        case characters([Character])
+        case charged(MemoryCharge)
+    }
 
     @inlinable public init(_ value: String) { self.value = value }
 
-    /// The characters, computed once on first use.
+    /// A string made under a memory limit (see `MemoryMeter`); a nil charge is an uncharged string.
+    init(_ value: String, charge: MemoryCharge?) {
+        self.value = value
+        if let charge { side = .charged(charge) }
+    }
+
+    /// The characters, computed once on first use. A charged string's cache is charged too
+    /// (after the fact: it is at most 16 bytes per character of a string already paid for).
     public var characters: [Character] {
-        if let c = characterCache { return c }
-        let c = Array(value)
-        characterCache = c
-        return c
+        switch side {
+        case .characters(let c)?:
+            return c
+        case .charged(let charge)?:
+            if let c = charge.characters { return c }
+            let c = Array(value)
+            let bytes = MemoryMeter.product(MemoryMeter.characterBytes, c.count)
+            charge.characters = c
+            charge.bytes += bytes
+            charge.meter.add(bytes)
+            return c
+        case nil:
+            let c = Array(value)
+            side = .characters(c)
+            return c
+        }
     }
 
     /// The number of characters. ASCII strings without "\r\n" (which is one character) answer
     /// from the UTF-8 count without segmenting.
     public var count: Int {
-        if let c = characterCache { return c.count }
+        if case .characters(let c)? = side { return c.count }
         if let simple = value.utf8.withContiguousStorageIfAvailable(Self.isSimpleASCII), simple {
             return value.utf8.count
         }

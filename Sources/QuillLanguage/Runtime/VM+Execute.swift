@@ -16,11 +16,14 @@ extension VM {
                 let object = errorObject(for: error)
                 // Only handlers installed by this run may catch; older ones belong to an outer run.
                 guard let h = handlers.last, h.frameIndex >= entry else { throw RuntimeError(object) }
+                let top = memoryMeter == nil ? 0 : registerTop()
                 handlers.removeLast()
                 syncTops()
                 unwindFrames(to: h.frameIndex + 1)
                 closeUpvalues(from: h.errorSlot)
                 stack[h.errorSlot] = .error(object)
+                // The try block's temporaries sit above the catch register.
+                if memoryMeter != nil { releaseRegisters(from: h.errorSlot + 1, to: top) }
                 frames[h.frameIndex].pc = h.catchPC
             }
         }
@@ -90,7 +93,9 @@ extension VM {
                     regs[a] = try slice(regs[Int(ins.b)], regs[c], regs[c + 1])
                 case .newList:
                     let b = Int(ins.b), n = Int(ins.c)
-                    regs[a] = .list(ListObject(Array(UnsafeBufferPointer(start: regs + b, count: n))))
+                    let list = ListObject(Array(UnsafeBufferPointer(start: regs + b, count: n)))
+                    if let meter = memoryMeter { try meter.grow(list, toCount: n, for: "a list literal") }
+                    regs[a] = .list(list)
                 case .newMap:
                     let b = Int(ins.b), n = Int(ins.c)
                     let m = MapObject()
@@ -99,6 +104,7 @@ extension VM {
                         guard key.isValidKey else { throw Self.keyTypeError(key) }
                         m[key] = regs[b + 2 * i + 1]
                     }
+                    if let meter = memoryMeter { try meter.grow(m, toCount: m.count, for: "a map literal") }
                     regs[a] = .map(m)
 
                 case .add:
@@ -109,9 +115,13 @@ extension VM {
                     } else if case .float(let x) = regs[Int(ins.b)], case .float(let y) = regs[Int(ins.c)] {
                         (regs + a).store(float: x + y)
                     } else if case .string(let x) = regs[Int(ins.b)], case .string(let y) = regs[Int(ins.c)] {
-                        regs[a] = .str(x.value + y.value)
+                        if let meter = memoryMeter {
+                            regs[a] = try meter.concatenate(x, y)
+                        } else {
+                            regs[a] = .str(x.value + y.value)
+                        }
                     } else {
-                        regs[a] = try Value.add(regs[Int(ins.b)], regs[Int(ins.c)])
+                        regs[a] = try Value.add(regs[Int(ins.b)], regs[Int(ins.c)], meter: memoryMeter)
                     }
                 case .subtract:
                     if case .int(let x) = regs[Int(ins.b)], case .int(let y) = regs[Int(ins.c)] {
@@ -127,7 +137,7 @@ extension VM {
                         if o { throw Value.overflow("*") }
                         (regs + a).store(int: r)
                     } else {
-                        regs[a] = try Value.multiply(regs[Int(ins.b)], regs[Int(ins.c)])
+                        regs[a] = try Value.multiply(regs[Int(ins.b)], regs[Int(ins.c)], meter: memoryMeter)
                     }
                 case .divide:
                     regs[a] = try Value.divide(regs[Int(ins.b)], regs[Int(ins.c)])
@@ -148,7 +158,7 @@ extension VM {
                         if o { throw Value.overflow(ins.c < 0 ? "-" : "+") }
                         (regs + a).store(int: r)
                     } else {
-                        regs[a] = try Value.add(regs[Int(ins.b)], .int(Int(ins.c)))
+                        regs[a] = try Value.add(regs[Int(ins.b)], .int(Int(ins.c)), meter: memoryMeter)
                     }
                 case .multiplyInt:
                     if case .int(let x) = regs[Int(ins.b)] {
@@ -156,7 +166,7 @@ extension VM {
                         if o { throw Value.overflow("*") }
                         (regs + a).store(int: r)
                     } else {
-                        regs[a] = try Value.multiply(regs[Int(ins.b)], .int(Int(ins.c)))
+                        regs[a] = try Value.multiply(regs[Int(ins.b)], .int(Int(ins.c)), meter: memoryMeter)
                     }
                 case .moduloInt:
                     if case .int(let x) = regs[Int(ins.b)] {
@@ -313,6 +323,7 @@ extension VM {
                     }
                 case .invokePush:
                     if case .list(let list) = regs[a] {
+                        if let meter = memoryMeter { try meter.grow(list, by: 1, for: "push()") }
                         list.append(regs[a + 1])
                         regs[a] = .nil
                         break
@@ -398,12 +409,18 @@ extension VM {
                 case .throwError:
                     throw thrownError(regs[a])
                 case .concat:
-                    regs[a] = .str(Self.concatenate(regs + Int(ins.b), count: Int(ins.c)))
+                    regs[a] = try Self.concatenate(regs + Int(ins.b), count: Int(ins.c), meter: memoryMeter)
                 case .appendMessage:
                     guard case .list(let messages) = regs[a] else { break }
                     let m = MapObject()
                     m["role"] = k[Int(ins.c)]
-                    m["content"] = .str(regs[Int(ins.b)].description)
+                    if let meter = memoryMeter {
+                        try meter.checkText(of: regs[Int(ins.b)], for: "a prompt message")
+                        m["content"] = try meter.string(regs[Int(ins.b)].description, for: "a prompt message")
+                        try meter.grow(messages, by: 1, for: "a prompt message")
+                    } else {
+                        m["content"] = .str(regs[Int(ins.b)].description)
+                    }
                     messages.items.append(.map(m))
                 case .makePrompt:
                     guard case .list(let messages) = regs[Int(ins.b)] else { break }

@@ -50,6 +50,7 @@ extension VM {
         let name = nameValue.stringValue ?? ""
         switch value {
         case .map(let m):
+            try memoryMeter?.grow(m, for: "setting a map key")
             m[nameValue] = newValue
         case .object(let o):
             if try o.setMember(name, to: newValue, vm: self) { return }
@@ -105,6 +106,7 @@ extension VM {
             l.items[p] = value
         case let (.map(m), key):
             guard key.isValidKey else { throw Self.keyTypeError(key) }
+            try memoryMeter?.grow(m, for: "setting a map key")
             m[key] = value
         case (.list, _):
             throw QuillError.type("list indices must be ints, not \(index.typeName)")
@@ -129,12 +131,12 @@ extension VM {
         case .list(let l):
             let n = l.items.count
             let a = try bound(lo, n, 0), b = try bound(hi, n, n)
-            return .list(ListObject(a < b ? Array(l.items[a..<b]) : []))
+            return try makeList(a < b ? Array(l.items[a..<b]) : [], for: "a list slice")
         case .string(let s):
             let chars = s.characters
             let n = chars.count
             let a = try bound(lo, n, 0), b = try bound(hi, n, n)
-            return .str(a < b ? String(chars[a..<b]) : "")
+            return try makeString(a < b ? String(chars[a..<b]) : "", for: "a string slice")
         default:
             throw QuillError.type("\(value.typeName) cannot be sliced")
         }

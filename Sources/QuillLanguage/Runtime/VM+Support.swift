@@ -16,8 +16,9 @@ extension VM {
 
     /// Builds an interpolated string from `count` registers in one allocation: sizes every part,
     /// then copies bytes (ints are written as digits in place). Swift's `+=` costs more per
-    /// call than copying a short part, and templates have many parts.
-    static func concatenate(_ parts: UnsafeMutablePointer<Value>, count: Int) -> String {
+    /// call than copying a short part, and templates have many parts. Under a memory limit the
+    /// text of each list or map part, and then the whole, is checked before it is made.
+    static func concatenate(_ parts: UnsafeMutablePointer<Value>, count: Int, meter: MemoryMeter?) throws -> Value {
         var size = 0
         var others: [String] = []
         for i in 0..<count {
@@ -25,13 +26,15 @@ extension VM {
             case .string(let part): size += part.value.utf8.count
             case .int(let v): size += Value.decimalDigits(v)
             default:
+                try meter?.checkText(of: parts[i], for: "string interpolation")
                 let text = parts[i].description
                 size += text.utf8.count
                 others.append(text)
             }
         }
+        let charge = try meter?.reserve(MemoryMeter.stringBytes(utf8: size), for: "string interpolation")
         var other = 0
-        return String(unsafeUninitializedCapacity: size) { buffer in
+        let text = String(unsafeUninitializedCapacity: size) { buffer in
             var at = 0
             for i in 0..<count {
                 switch parts[i] {
@@ -53,6 +56,7 @@ extension VM {
             }
             return at
         }
+        return .string(StringObject(text, charge: charge))
     }
 
     /// Gives the VM its whole step budget again (after an interrupt drove the counter down).
@@ -67,7 +71,7 @@ extension VM {
     /// The slow path of `countStep`: an interrupt (which drove the counter down), or the limit.
     @inline(never) func stepsRanOut() throws {
         remainingSteps = 0
-        if interruption.isRaised { throw Interruption.error }
+        if interruption.isRaised { throw interruption.error }
         // A lost interrupt poke, or a cleared one, on a VM without a limit: keep going.
         guard let limit = instructionLimit else {
             remainingSteps = Int.max

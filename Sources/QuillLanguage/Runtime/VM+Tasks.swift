@@ -52,7 +52,7 @@ extension VM {
 
     /// A new VM for one worker of a `batch` run by this VM: its own stacks, frames, handlers and
     /// step counter; sharing this VM's module loader, capabilities and file access, output, script arguments,
-    /// built-ins, step limit and call-depth limit, and its interpreter lock. Its random generator
+    /// built-ins, step, memory and call-depth limits, and its interpreter lock. Its random generator
     /// is derived from this VM's, so seeded runs stay reproducible (`batch` reseeds it per item).
     ///
     /// Call it holding the lock (on the thread running this VM's code), after the lock is set.
@@ -65,6 +65,7 @@ extension VM {
         task.scriptArguments = scriptArguments
         task.builtinTable = builtins
         task.instructionLimit = instructionLimit
+        task.memoryMeter = memoryMeter
         task.maxCallDepth = maxCallDepth
         task.checkpointStore = checkpointStore
         task.makeBatchScope = makeBatchScope

@@ -49,6 +49,16 @@ public final class VM {
     public var instructionLimit: Int? {
         didSet { remainingSteps = instructionLimit ?? Int.max }
     }
+    /// If set, an approximate cap in bytes on the strings, lists and maps scripts hold: an
+    /// operation that would pass it raises a MemoryError instead of allocating (see
+    /// `MemoryMeter` for what counts and how). Shared with `batch` tasks. Nil, the default,
+    /// costs one nil check where a string, list or map is made or grown.
+    public var memoryLimit: Int? {
+        get { memoryMeter?.limit }
+        set { memoryMeter = MemoryMeter.updated(memoryMeter, limit: newValue) }
+    }
+    /// Counts the bytes `memoryLimit` covers; nil without a limit.
+    @exclusivity(unchecked) var memoryMeter: MemoryMeter?
     /// The random generator behind `random`; seeded from the clock unless `random.seed(n)` is called.
     @exclusivity(unchecked) public var random = SplitMix64(seed: clock_gettime_nsec_np_portable())
     /// `str(n)` for small ints, made once per VM (as CPython keeps small ints and one-character
@@ -322,7 +332,11 @@ public final class VM {
             do {
                 return try execute(entryFrame: entry)
             } catch {
+                // The callee, its arguments and its frames are dead; leaving the outermost
+                // run, so is every register.
+                let top = memoryMeter == nil ? 0 : entry == 0 ? stackCapacity : registerTop()
                 unwindFrames(to: entry)
+                if memoryMeter != nil { releaseRegisters(from: base, to: top) }
                 throw error
             }
         default:

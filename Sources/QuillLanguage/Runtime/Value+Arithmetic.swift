@@ -17,7 +17,10 @@ extension Value {
         return .type("unsupported operand types for \(op): \(a.typeName) and \(b.typeName)", hint: hint)
     }
 
-    public static func add(_ a: Value, _ b: Value) throws -> Value {
+    public static func add(_ a: Value, _ b: Value) throws -> Value { try add(a, b, meter: nil) }
+
+    /// `a + b`, charging a new string or list to `meter` (before it is made) when there is one.
+    static func add(_ a: Value, _ b: Value, meter: MemoryMeter?) throws -> Value {
         switch (a, b) {
         case let (.int(x), .int(y)):
             let (r, o) = x.addingReportingOverflow(y)
@@ -26,8 +29,12 @@ extension Value {
         case let (.float(x), .float(y)): return .float(x + y)
         case let (.int(x), .float(y)): return .float(Double(x) + y)
         case let (.float(x), .int(y)): return .float(x + Double(y))
-        case let (.string(x), .string(y)): return .str(x.value + y.value)
-        case let (.list(x), .list(y)): return .list(ListObject(x.items + y.items))
+        case let (.string(x), .string(y)):
+            if let meter { return try meter.concatenate(x, y) }
+            return .str(x.value + y.value)
+        case let (.list(x), .list(y)):
+            if let meter { return try meter.concatenate(x, y) }
+            return .list(ListObject(x.items + y.items))
         default: throw operandError("+", a, b)
         }
     }
@@ -45,7 +52,10 @@ extension Value {
         }
     }
 
-    public static func multiply(_ a: Value, _ b: Value) throws -> Value {
+    public static func multiply(_ a: Value, _ b: Value) throws -> Value { try multiply(a, b, meter: nil) }
+
+    /// `a * b`; a repeated string or list is charged to `meter`, when there is one, before it is made.
+    static func multiply(_ a: Value, _ b: Value, meter: MemoryMeter?) throws -> Value {
         switch (a, b) {
         case let (.int(x), .int(y)):
             let (r, o) = x.multipliedReportingOverflow(by: y)
@@ -55,16 +65,20 @@ extension Value {
         case let (.int(x), .float(y)): return .float(Double(x) * y)
         case let (.float(x), .int(y)): return .float(x * Double(y))
         case let (.string(s), .int(n)), let (.int(n), .string(s)):
+            let charge = try meter?.reserve(MemoryMeter.stringBytes(utf8: MemoryMeter.product(s.value.utf8.count, n)),
+                                            for: "string repetition (*)")
             guard n <= 100_000_000 / max(1, s.value.utf8.count) else { throw QuillError.value("string repetition is too large") }
-            return .str(n <= 0 ? "" : String(repeating: s.value, count: n))
+            return .string(StringObject(n <= 0 ? "" : String(repeating: s.value, count: n), charge: charge))
         case let (.list(l), .int(n)), let (.int(n), .list(l)):
+            let charge = try meter?.reserve(MemoryMeter.listBytes(count: MemoryMeter.product(l.items.count, n)),
+                                            for: "list repetition (*)")
             guard n <= 100_000_000 / max(1, l.items.count) else { throw QuillError.value("list repetition is too large") }
             var out: [Value] = []
             if n > 0 {
                 out.reserveCapacity(l.items.count * n)
                 for _ in 0..<n { out.append(contentsOf: l.items) }
             }
-            return .list(ListObject(out))
+            return .list(ListObject(out, charge: charge))
         default: throw operandError("*", a, b)
         }
     }
