@@ -79,6 +79,27 @@ final class CancellationTests: XCTestCase {
         expectEqual(try await runtime.evaluate("2 * 21"), 42)
     }
 
+    /// Cancelling a call that is still queued behind another ends that call only.
+    func testCancellingAQueuedCallLeavesTheRunningOneAlone() async throws {
+        let runtime = runtime()
+        runtime.register("pause") { _ async throws -> QuillValue in
+            try await Task.sleep(nanoseconds: 300_000_000)
+            return "done"
+        }
+        let running = Task { try await runtime.run(source: "pause()") }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let queued = Task { try await runtime.run(source: "1") }
+        try await Task.sleep(nanoseconds: 20_000_000)
+        queued.cancel()
+        expectEqual(try await running.value, "done")
+        do {
+            _ = try await queued.value
+            XCTFail("the queued call ran to the end")
+        } catch {
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
+    }
+
     func testPerCallLimitsResetBetweenCalls() async throws {
         let runtime = runtime { $0.limits.steps = 10_000 }
         for _ in 0..<3 {

@@ -10,6 +10,8 @@ extension Runtime {
     final class Engine: @unchecked Sendable {
         let quill: QuillRuntime
         let module = Module(name: "<runtime>", file: nil)
+        /// Where problems that do not stop a script go (`Configuration.diagnostics`).
+        let report: @Sendable (String) -> Void
         private let outputLimit: Int?
         private var outputWritten = 0
 
@@ -37,6 +39,7 @@ extension Runtime {
             if let observer = configuration.observer { _ = settings.monitor.bus.subscribe { observer($0) } }
             quill = QuillRuntime(configuration: settings)
             outputLimit = configuration.limits.output
+            self.report = configuration.diagnostics
             let vm = quill.vm
             vm.capabilities = configuration.capabilities
             vm.fileAccess = FileAccess(readableRoots: configuration.readableDirectories,

@@ -91,11 +91,25 @@ public final class Runtime: Sendable {
         register(HostFunction(name, parameters: parameters, body))
     }
 
-    /// Defines a global value: data, or a `HostObject` (`.object(catalogue)`).
+    /// Defines a global value: data, or a `HostObject` (`.object(catalogue)`). A reference
+    /// from another runtime cannot be defined; that is reported to `diagnostics`.
     public func define(_ name: String, _ value: QuillValue) {
         thread.submit { [engine] in
-            if let converted = try? value.vmValue(owner: engine.owner) { engine.define(name, converted) }
+            do {
+                engine.define(name, try value.vmValue(owner: engine.owner))
+            } catch {
+                engine.report("quill: define(\"\(name)\"): \(error)\n")
+            }
         }
+    }
+
+    /// What the host receives for a script's failure: `CancellationError` when the host's
+    /// cancellation stopped it, else a `ScriptError`.
+    private static func hostError(_ error: Error, _ job: RuntimeJob) -> Error {
+        if job.reason == RuntimeJob.cancelled, (error as? RuntimeError)?.kind == RuntimeJob.cancelled.kind {
+            return CancellationError()
+        }
+        return ScriptError.from(error)
     }
 
     /// Runs `work` on the runtime's thread with the per-call limits, mapping its outcome to
@@ -108,18 +122,13 @@ public final class Runtime: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QuillValue, Error>) in
                 thread.submit { [engine] in
                     engine.prepare()
-                    // Cancelled while queued: `prepare` cleared that interrupt; raise it again.
-                    if let reason = job.reason { engine.interruption.interrupt(reason) }
+                    // Only the host's cancellation can stop a call before it starts.
+                    guard job.start() else { return continuation.resume(throwing: CancellationError()) }
                     if let timeout = limits.timeout { job.limit(to: timeout) }
                     let result = Result { try work(engine) }
                     job.finish()
                     engine.settle()
-                    continuation.resume(with: result.mapError { error in
-                        if job.reason == RuntimeJob.cancelled, (error as? RuntimeError)?.kind == RuntimeJob.cancelled.kind {
-                            return CancellationError()
-                        }
-                        return ScriptError.from(error)
-                    })
+                    continuation.resume(with: result.mapError { Self.hostError($0, job) })
                 }
             }
         } onCancel: {

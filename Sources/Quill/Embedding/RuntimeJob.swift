@@ -8,9 +8,12 @@ import QuillLanguage
 /// An interrupt is delivered by driving the VM's step counter below zero, and that store can
 /// race with the running thread's own decrement and be lost; so the job re-sends it every
 /// 10 ms until the call ends. `finish` and each send hold the same lock, so no interrupt from
-/// this job can land after it finished (and stop the runtime's next call).
+/// this job can land after it finished (and stop the runtime's next call); and a job still
+/// queued behind another only records its reason, raised when it starts, so cancelling it never
+/// stops the call that is running.
 final class RuntimeJob: @unchecked Sendable {
     private let lock = NSLock()
+    private var running = false
     private var finished = false
     private var stopReason: QuillError?
     private let interruption: Interruption
@@ -28,11 +31,25 @@ final class RuntimeJob: @unchecked Sendable {
         }
     }
 
+    /// Marks the job running (on the runtime's thread, before its code starts); false when it
+    /// was stopped while it waited: then it is finished and must not run at all.
+    func start() -> Bool {
+        lock.withLock {
+            guard stopReason == nil else {
+                finished = true
+                return false
+            }
+            running = true
+            return true
+        }
+    }
+
     /// Interrupts the job with `reason` (the first reason sticks), repeating until it ends.
     func stop(_ reason: QuillError) {
         let send: Bool = lock.withLock {
             guard !finished else { return false }
             if stopReason == nil { stopReason = reason }
+            guard running else { return false }
             interruption.interrupt(stopReason!)
             return true
         }

@@ -175,13 +175,13 @@ public enum JSON {
         }
 
         /// A decoded string, charged under a memory limit.
-        func string(_ s: String) throws -> Value {
+        @inline(__always) func string(_ s: String) throws -> Value {
             guard let meter else { return .str(s) }
             return try meter.string(s, for: "json.decode()")
         }
 
         /// A decoded array, charged under a memory limit.
-        func list(_ items: [Value]) throws -> Value {
+        @inline(__always) func list(_ items: [Value]) throws -> Value {
             guard let meter else { return .list(ListObject(items)) }
             return try meter.list(items, for: "json.decode()")
         }
@@ -253,7 +253,7 @@ public enum JSON {
         mutating func parseObject(depth: Int) throws -> Value {
             guard depth <= JSON.maxDepth else { throw fail("nesting deeper than \(JSON.maxDepth) levels") }
             i += 1
-            let map = MapObject()
+            let map: MapObject = meter.map { ChargedMapObject(meter: $0) } ?? MapObject()
             try meter?.grow(map, toCount: 0, for: "json.decode()")
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .map(map) }

@@ -54,11 +54,11 @@ enum MapMethods {
             },
             method("len") { args in .int(args.receiverMap.count) },
             method("is_empty") { args in .bool(args.receiverMap.count == 0) },
-            method("copy") { args in try args.vm.makeMap(args.receiverMap.copy(), for: "copy()") },
+            method("copy") { args in try args.vm.makeMap(args.receiverMap.copy(into: args.vm.newMap()), for: "copy()") },
             // A new map with this map's entries, then the other's (the other wins on equal keys).
             method("merge", ["other"]) { args in
                 let other = try args.map(0)
-                let out = args.receiverMap.copy()
+                let out = args.receiverMap.copy(into: args.vm.newMap())
                 for (k, v) in other.entries { out[k] = v }
                 return try args.vm.makeMap(out, for: "merge()")
             },
@@ -71,14 +71,14 @@ enum MapMethods {
             // A new map of the entries for which fn(key, value) is truthy.
             method("filter", ["fn"]) { args in
                 let f = try args.callable(0), vm = args.vm
-                let out = MapObject()
+                let out = vm.newMap()
                 for (k, v) in args.receiverMap.entries where try vm.call(f, k, v).isTruthy { out[k] = v }
                 return try vm.makeMap(out, for: "filter()")
             },
             // A new map with the same keys and fn(value) as values.
             method("map_values", ["fn"]) { args in
                 let f = try args.callable(0), vm = args.vm
-                let out = MapObject()
+                let out = vm.newMap()
                 for (k, v) in args.receiverMap.entries { out[k] = try vm.call(f, v) }
                 return try vm.makeMap(out, for: "map_values()")
             },

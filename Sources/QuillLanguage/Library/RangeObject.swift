@@ -104,7 +104,7 @@ public final class RangeObject: NativeObject {
             guard r.count <= 1 << 28 else {
                 throw QuillError.value("list(): \(r.description) has too many values (\(r.count)) to make a list")
             }
-            return .list(ListObject(r.values(), charge: charge))
+            return .list(ListObject.make(r.values(), reservation: charge))
         }
         let fns = [
             NativeFunction("len", isMethod: true) { args in .int(receiver(args).count) },

@@ -153,7 +153,7 @@ enum StringMethods {
                 guard !overflow, bytes <= 1 << 31 else {
                     throw QuillError.value("repeat(): the result would be too large (\(s.utf8.count) bytes × \(n))")
                 }
-                return .string(StringObject(String(repeating: s, count: n), charge: charge))
+                return .string(StringObject.make(String(repeating: s, count: n), reservation: charge))
             },
             method("pad_start", ["width", "fill"], required: 1) { args in
                 try pad(args, "pad_start") { s, fill, n in String(repeating: fill, count: n) + s }
@@ -347,6 +347,6 @@ enum StringMethods {
         let bytes = MemoryMeter.sum(s.value.utf8.count, MemoryMeter.product(missing, fill.utf8.count))
         let charge = try args.vm.memoryMeter?.reserve(MemoryMeter.stringBytes(utf8: bytes), for: "\(name)()")
         guard missing <= 1 << 28 else { throw QuillError.value("\(name)(): width \(width) is too large") }
-        return .string(StringObject(build(s.value, fill, missing), charge: charge))
+        return .string(StringObject.make(build(s.value, fill, missing), reservation: charge))
     }
 }

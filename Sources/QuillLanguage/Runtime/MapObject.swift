@@ -6,20 +6,21 @@
 /// allocations, the object and its entries. Removal leaves a hole (a `nil` key) that is
 /// compacted away once holes outnumber live entries, so iteration order survives removals and
 /// removal stays O(1) amortized.
-public final class MapObject {
+///
+/// Maps made under a memory limit are a subclass that carries the charge (`ChargedMapObject`),
+/// so the others stay 40 bytes (one 48-byte malloc chunk); every member is `final`.
+public class MapObject {
     struct Entry {
         var key: Value
         var value: Value
         var hash: Int
     }
 
-    @exclusivity(unchecked) private var storage: [Entry] = []
+    @exclusivity(unchecked) private final var storage: [Entry] = []
     /// Entry number + 1 per slot; 0 is an empty slot. Empty while the map is small; otherwise a
     /// power of two at least twice the number of entries (holes included).
-    @exclusivity(unchecked) private var table: [Int32] = []
-    @exclusivity(unchecked) private var holes = 0
-    /// The bytes this map is charged under a memory limit (see `MemoryMeter`); nil otherwise.
-    @exclusivity(unchecked) var charge: MemoryCharge?
+    @exclusivity(unchecked) private final var table: [Int32] = []
+    @exclusivity(unchecked) private final var holes = 0
 
     /// Maps up to this many entries (holes included) have no hash table.
     static let linearLimit = 8
@@ -33,11 +34,11 @@ public final class MapObject {
     }
 
     /// The number of live entries.
-    public var count: Int { storage.count - holes }
+    public final var count: Int { storage.count - holes }
 
     /// The live keys and values, in insertion order.
-    public var keys: [Value] { storage.compactMap { $0.key.isNil ? nil : $0.key } }
-    public var values: [Value] { storage.compactMap { $0.key.isNil ? nil : $0.value } }
+    public final var keys: [Value] { storage.compactMap { $0.key.isNil ? nil : $0.key } }
+    public final var values: [Value] { storage.compactMap { $0.key.isNil ? nil : $0.value } }
 
     /// The hash of a valid key (string, int or bool).
     @inline(__always) static func hash(_ key: Value) -> Int {
@@ -65,7 +66,7 @@ public final class MapObject {
     }
 
     /// The entry number holding `key`, or nil.
-    @inline(__always) func find(_ key: Value, hash h: Int) -> Int? {
+    @inline(__always) final func find(_ key: Value, hash h: Int) -> Int? {
         if table.isEmpty {
             for i in storage.indices where storage[i].hash == h && Self.same(storage[i].key, key) { return i }
             return nil
@@ -82,7 +83,7 @@ public final class MapObject {
     }
 
     /// Reads or writes an entry; assigning Swift `nil` removes it.
-    public subscript(key: Value) -> Value? {
+    public final subscript(key: Value) -> Value? {
         get {
             guard let i = find(key, hash: Self.hash(key)) else { return nil }
             return storage[i].value
@@ -94,7 +95,7 @@ public final class MapObject {
     }
 
     /// Inserts or replaces.
-    public func set(_ key: Value, _ value: Value) {
+    public final func set(_ key: Value, _ value: Value) {
         let h = Self.hash(key)
         if let i = find(key, hash: h) {
             storage[i].value = value
@@ -111,15 +112,15 @@ public final class MapObject {
     }
 
     /// String-keyed convenience for Swift code.
-    public subscript(name: String) -> Value? {
+    public final subscript(name: String) -> Value? {
         get { self[.str(name)] }
         set { self[.str(name)] = newValue }
     }
 
-    public func has(_ key: Value) -> Bool { find(key, hash: Self.hash(key)) != nil }
+    public final func has(_ key: Value) -> Bool { find(key, hash: Self.hash(key)) != nil }
 
     /// Removes an entry and returns its value.
-    @discardableResult public func remove(_ key: Value) -> Value? {
+    @discardableResult public final func remove(_ key: Value) -> Value? {
         guard let i = find(key, hash: Self.hash(key)) else { return nil }
         let old = storage[i].value
         // A table slot keeps pointing at the hole; a nil key never matches, and compaction drops it.
@@ -131,14 +132,14 @@ public final class MapObject {
         return old
     }
 
-    public func removeAll() {
+    public final func removeAll() {
         storage.removeAll()
         table.removeAll()
         holes = 0
     }
 
     /// The live entries in insertion order.
-    public var entries: [(key: Value, value: Value)] {
+    public final var entries: [(key: Value, value: Value)] {
         var out: [(key: Value, value: Value)] = []
         out.reserveCapacity(count)
         for e in storage where !e.key.isNil { out.append((e.key, e.value)) }
@@ -146,16 +147,16 @@ public final class MapObject {
     }
 
     /// The raw slot count, including holes; iteration walks slots and skips holes.
-    var slotCount: Int { storage.count }
+    final var slotCount: Int { storage.count }
 
     /// The entry in a slot, or nil for a hole. Used by `for k, v in m`.
-    func slot(_ i: Int) -> (key: Value, value: Value)? {
+    final func slot(_ i: Int) -> (key: Value, value: Value)? {
         guard i < storage.count, !storage[i].key.isNil else { return nil }
         return (storage[i].key, storage[i].value)
     }
 
     /// Structural equality: same keys with equal values (order does not matter).
-    func contentEquals(_ other: MapObject) -> Bool {
+    final func contentEquals(_ other: MapObject) -> Bool {
         guard count == other.count else { return false }
         for e in storage where !e.key.isNil {
             guard let v = other[e.key], v == e.value else { return false }
@@ -163,7 +164,7 @@ public final class MapObject {
         return true
     }
 
-    private func grow() {
+    private final func grow() {
         if holes * 4 > storage.count { compact(); return }
         var size = max(16, table.count)
         while storage.count * 2 > size { size *= 2 }
@@ -171,7 +172,7 @@ public final class MapObject {
     }
 
     /// Drops holes and rebuilds the table (or drops it when the map became small).
-    private func compact() {
+    private final func compact() {
         storage.removeAll { $0.key.isNil }
         holes = 0
         if storage.count > Self.linearLimit {
@@ -183,12 +184,12 @@ public final class MapObject {
         }
     }
 
-    private func reindex(size: Int) {
+    private final func reindex(size: Int) {
         table = [Int32](repeating: 0, count: size)
         for i in storage.indices where !storage[i].key.isNil { insertSlot(i) }
     }
 
-    @inline(__always) private func insertSlot(_ i: Int) {
+    @inline(__always) private final func insertSlot(_ i: Int) {
         let mask = table.count - 1
         var slot = storage[i].hash & mask
         while table[slot] != 0 { slot = (slot + 1) & mask }
@@ -196,8 +197,10 @@ public final class MapObject {
     }
 
     /// A shallow copy.
-    public func copy() -> MapObject {
-        let m = MapObject()
+    public final func copy() -> MapObject { copy(into: MapObject()) }
+
+    /// Copies the entries into `m`, an empty map (a charged one under a memory limit).
+    final func copy(into m: MapObject) -> MapObject {
         m.storage.reserveCapacity(count)
         for e in storage where !e.key.isNil { m.set(e.key, e.value) }
         return m

@@ -8,10 +8,11 @@ import Synchronization
 /// total would pass the limit it raises a `MemoryError` and allocates nothing (operations that
 /// can ask for a huge block in one step — repetition, joins, `range.to_list()`, `read_file` —
 /// are sized before they build; operations bounded by their inputs may build first and be
-/// refused after, which overshoots by at most that one result). Each charged object keeps a
-/// `MemoryCharge` that gives its bytes back when the object is freed, so only *live* memory
-/// counts: a loop that makes a million temporary strings never comes near the limit, and a
-/// script that caught the error can free what it holds and carry on.
+/// refused after, which overshoots by at most that one result). Objects made under a limit are
+/// subclasses (`ChargedStringObject`, `ChargedListObject`, `ChargedMapObject`) that give their
+/// bytes back when they are freed, so only *live* memory counts: a loop that makes a million
+/// temporary strings never comes near the limit, and a script that caught the error can free
+/// what it holds and carry on. Without a limit nothing is charged and objects keep their size.
 ///
 /// Sizes are estimates for 64-bit platforms, not malloc's exact figures:
 /// - a string: 64 bytes (object and buffer header) + its UTF-8 bytes, + 16 per character once
@@ -19,16 +20,27 @@ import Synchronization
 /// - a list: 64 bytes + 16 per item (one `Value`); capacity slack is not counted;
 /// - a map: 96 bytes + 48 per entry (key, value and hash, and its hash table slots).
 /// The charge of a list or map follows its count when it grows (and drops when it grew after
-/// shrinking). Not counted: what the host makes, values made while no limit was set (they
-/// are charged in full when they first grow under one), constants, single characters from
-/// indexing, closures, errors and other objects. Items are counted where they are made, so a
-/// list holding one string a million times costs a million slots, not a million strings.
+/// shrinking). A list or map made without a charge (by the host, or before the limit was set)
+/// is charged in full when it first grows, and given back once it is found freed (the meter
+/// holds it weakly). Not counted: constants, single characters from indexing, closures,
+/// errors and other objects, and values a returned call left in its registers until they are
+/// reused. Items are counted where they are made, so a list holding one string a million
+/// times costs a million slots, not a million strings.
 ///
 /// One meter serves a VM and its `batch` tasks, whose threads take turns under the interpreter
-/// lock; objects may be freed on any thread, so the count is atomic.
-final class MemoryMeter: Sendable {
+/// lock; objects may be freed on any thread, so the count is atomic. The table of adopted
+/// objects is only touched by the thread holding the interpreter lock.
+final class MemoryMeter: @unchecked Sendable {
     private let usedBytes = Atomic<Int>(0)
     private let limitBytes: Atomic<Int>
+    /// Lists and maps made without a charge and charged when they grew, held weakly.
+    @exclusivity(unchecked) private var adopted: [ObjectIdentifier: Adoption] = [:]
+    @exclusivity(unchecked) private var sweepAt = 1024
+
+    private struct Adoption {
+        weak var object: AnyObject?
+        var bytes: Int
+    }
 
     static let stringHeader = 64
     static let characterBytes = 16
@@ -45,7 +57,7 @@ final class MemoryMeter: Sendable {
         set { limitBytes.store(max(0, newValue), ordering: .relaxed) }
     }
 
-    /// The bytes charged to objects still alive.
+    /// The bytes charged to objects still alive (and to adopted ones not yet found freed).
     var used: Int { usedBytes.load(ordering: .relaxed) }
 
     /// The meter for a VM whose limit becomes `limit`: none without a limit; otherwise the VM's
@@ -64,8 +76,18 @@ final class MemoryMeter: Sendable {
     /// Whether `bytes` more fit under the limit, or the MemoryError that says they do not.
     /// Takes nothing: for sizing an operation before it builds.
     @inline(__always) func check(_ bytes: Int, for operation: @autoclosure () -> String) throws {
+        if !fits(bytes) { try checkAfterSweeping(bytes, operation) }
+    }
+
+    @inline(__always) private func fits(_ bytes: Int) -> Bool {
         let limit = self.limit, used = self.used
-        if used > limit || bytes > limit - used { throw exceeded(bytes, operation()) }
+        return used <= limit && bytes <= limit - used
+    }
+
+    /// The slow path of `check`: gives back what freed adopted objects held, then decides.
+    @inline(never) private func checkAfterSweeping(_ bytes: Int, _ operation: () -> String) throws {
+        sweep()
+        if !fits(bytes) { throw exceeded(bytes, operation()) }
     }
 
     /// Counts `bytes` more, or throws a MemoryError (counting nothing) if they do not fit.
@@ -77,17 +99,17 @@ final class MemoryMeter: Sendable {
         usedBytes.wrappingAdd(bytes, ordering: .relaxed)
     }
 
-    /// Counts bytes already allocated without checking (a string's character cache).
+    /// Counts bytes already allocated, without checking (a string's character cache).
     func add(_ bytes: Int) { usedBytes.wrappingAdd(bytes, ordering: .relaxed) }
 
     /// Gives back bytes taken before.
     func give(_ bytes: Int) { usedBytes.wrappingSubtract(bytes, ordering: .relaxed) }
 
-    /// Takes `bytes` for an object about to be made; attach the charge to it (a string's or
-    /// list's `charge:`). Dropped unattached — the build failed — it gives the bytes back.
-    func reserve(_ bytes: Int, for operation: @autoclosure () -> String) throws -> MemoryCharge {
+    /// Takes `bytes` for an object about to be made, which takes them over
+    /// (`StringObject.make(_:reservation:)`); if the build fails first, they are given back.
+    func reserve(_ bytes: Int, for operation: @autoclosure () -> String) throws -> MemoryReservation {
         try take(bytes, for: operation())
-        return MemoryCharge(meter: self, bytes: bytes)
+        return MemoryReservation(meter: self, bytes: bytes)
     }
 
     func exceeded(_ bytes: Int, _ operation: String) -> QuillError {
@@ -113,24 +135,126 @@ final class MemoryMeter: Sendable {
     static func stringBytes(utf8 count: Int) -> Int { sum(stringHeader, count) }
     static func listBytes(count: Int) -> Int { sum(listHeader, product(slotBytes, count)) }
     static func mapBytes(count: Int) -> Int { sum(mapHeader, product(entryBytes, count)) }
+
+    // MARK: - Adopted objects
+
+    /// Charges `object`, which has no charge of its own, `target` bytes in all.
+    private func adopt(_ object: AnyObject, target: Int, for operation: () -> String) throws {
+        let id = ObjectIdentifier(object)
+        var charged = 0
+        if let entry = adopted[id] {
+            if entry.object === object {
+                charged = entry.bytes
+            } else {
+                // A freed object's address, reused.
+                give(entry.bytes)
+                adopted[id] = nil
+            }
+        }
+        let extra = target - charged
+        if extra > 0 { try take(extra, for: operation()) } else { give(-extra) }
+        adopted[id] = Adoption(object: object, bytes: target)
+        if adopted.count >= sweepAt {
+            sweep()
+            sweepAt = max(1024, adopted.count * 2)
+        }
+    }
+
+    /// Gives back what adopted objects that have been freed held.
+    private func sweep() {
+        for (id, entry) in adopted where entry.object == nil {
+            give(entry.bytes)
+            adopted[id] = nil
+        }
+    }
 }
 
-/// The bytes one string, list or map was charged, given back to its meter when the object is
-/// freed. Lists and maps change theirs as they grow; a string keeps its character cache here.
-final class MemoryCharge {
+/// Bytes taken for an object about to be made. The object takes them over when it is made;
+/// a reservation dropped before that (the build failed) gives them back.
+final class MemoryReservation {
     let meter: MemoryMeter
-    /// Only changed by the thread holding the interpreter lock; read by `deinit` once the
-    /// object is unreachable.
     var bytes: Int
-    /// For a string: its characters once indexed (see `StringObject.characters`).
-    var characters: [Character]?
 
     init(meter: MemoryMeter, bytes: Int) {
         self.meter = meter
         self.bytes = bytes
     }
 
+    /// Hands the bytes to the object made with them.
+    func claim() -> Int {
+        defer { bytes = 0 }
+        return bytes
+    }
+
     deinit { meter.give(bytes) }
+}
+
+// MARK: - Charged objects
+
+/// A string made under a memory limit: gives its bytes back to the meter when freed.
+final class ChargedStringObject: StringObject {
+    let meter: MemoryMeter
+    @exclusivity(unchecked) private var bytes: Int
+
+    init(_ value: String, meter: MemoryMeter, bytes: Int) {
+        self.meter = meter
+        self.bytes = bytes
+        super.init(value)
+    }
+
+    /// Counts the character cache just built for `count` characters.
+    func charge(cache count: Int) {
+        let extra = MemoryMeter.product(MemoryMeter.characterBytes, count)
+        bytes += extra
+        meter.add(extra)
+    }
+
+    deinit { meter.give(bytes) }
+}
+
+/// A list made under a memory limit: its charge follows its count as it grows, and goes back
+/// to the meter when the list is freed.
+final class ChargedListObject: ListObject {
+    let meter: MemoryMeter
+    @exclusivity(unchecked) var bytes: Int
+
+    init(_ items: [Value], meter: MemoryMeter, bytes: Int) {
+        self.meter = meter
+        self.bytes = bytes
+        super.init(items)
+    }
+
+    deinit { meter.give(bytes) }
+}
+
+/// A map made under a memory limit, charged like `ChargedListObject`.
+final class ChargedMapObject: MapObject {
+    let meter: MemoryMeter
+    @exclusivity(unchecked) var bytes = 0
+
+    /// An empty map, charged nothing until its entries are counted (`MemoryMeter.grow`).
+    init(meter: MemoryMeter) {
+        self.meter = meter
+        super.init()
+    }
+
+    deinit { meter.give(bytes) }
+}
+
+extension StringObject {
+    /// A string holding a reservation's bytes, or an uncharged one without a reservation.
+    static func make(_ value: String, reservation: MemoryReservation?) -> StringObject {
+        guard let reservation else { return StringObject(value) }
+        return ChargedStringObject(value, meter: reservation.meter, bytes: reservation.claim())
+    }
+}
+
+extension ListObject {
+    /// A list holding a reservation's bytes, or an uncharged one without a reservation.
+    static func make(_ items: [Value], reservation: MemoryReservation?) -> ListObject {
+        guard let reservation else { return ListObject(items) }
+        return ChargedListObject(items, meter: reservation.meter, bytes: reservation.claim())
+    }
 }
 
 // MARK: - Charging values
@@ -141,41 +265,40 @@ extension MemoryMeter {
     func string(_ s: String, for operation: @autoclosure () -> String) throws -> Value {
         let bytes = Self.stringBytes(utf8: s.utf8.count)
         try take(bytes, for: operation())
-        return .string(StringObject(s, charge: MemoryCharge(meter: self, bytes: bytes)))
+        return .string(ChargedStringObject(s, meter: self, bytes: bytes))
     }
 
     /// `a + b` for strings, sized before the bytes are copied.
     func concatenate(_ a: StringObject, _ b: StringObject) throws -> Value {
-        let charge = try reserve(Self.stringBytes(utf8: Self.sum(a.value.utf8.count, b.value.utf8.count)),
-                                 for: "string concatenation (+)")
-        return .string(StringObject(a.value + b.value, charge: charge))
+        let bytes = Self.stringBytes(utf8: Self.sum(a.value.utf8.count, b.value.utf8.count))
+        try take(bytes, for: "string concatenation (+)")
+        return .string(ChargedStringObject(a.value + b.value, meter: self, bytes: bytes))
     }
 
     /// `a + b` for lists, sized before the items are copied.
     func concatenate(_ a: ListObject, _ b: ListObject) throws -> Value {
-        let charge = try reserve(Self.listBytes(count: Self.sum(a.items.count, b.items.count)),
-                                 for: "list concatenation (+)")
-        return .list(ListObject(a.items + b.items, charge: charge))
+        let bytes = Self.listBytes(count: Self.sum(a.items.count, b.items.count))
+        try take(bytes, for: "list concatenation (+)")
+        return .list(ChargedListObject(a.items + b.items, meter: self, bytes: bytes))
     }
 
     /// A list value charged for `items`, which are already gathered.
     func list(_ items: [Value], for operation: @autoclosure () -> String) throws -> Value {
         let bytes = Self.listBytes(count: items.count)
         try take(bytes, for: operation())
-        return .list(ListObject(items, charge: MemoryCharge(meter: self, bytes: bytes)))
+        return .list(ChargedListObject(items, meter: self, bytes: bytes))
     }
 
     /// Charges a list for the `count` items it is about to hold (more than now when it grows).
-    /// A list that was never charged (made by the host, or before the limit was set) is charged
-    /// in full. A list that shrank since it was charged gives the difference back.
+    /// A list that shrank since it was charged gives the difference back.
     func grow(_ list: ListObject, toCount count: Int, for operation: @autoclosure () -> String) throws {
         let target = Self.listBytes(count: count)
-        if let charge = list.charge, charge.meter === self {
-            let extra = target - charge.bytes
+        if let charged = list as? ChargedListObject, charged.meter === self {
+            let extra = target - charged.bytes
             if extra > 0 { try take(extra, for: operation()) } else { give(-extra) }
-            charge.bytes = target
+            charged.bytes = target
         } else {
-            list.charge = try reserve(target, for: operation())
+            try adopt(list, target: target, for: operation)
         }
     }
 
@@ -187,12 +310,12 @@ extension MemoryMeter {
     /// Charges a map for `count` entries, as `grow(_:toCount:for:)` does a list.
     func grow(_ map: MapObject, toCount count: Int, for operation: @autoclosure () -> String) throws {
         let target = Self.mapBytes(count: count)
-        if let charge = map.charge, charge.meter === self {
-            let extra = target - charge.bytes
+        if let charged = map as? ChargedMapObject, charged.meter === self {
+            let extra = target - charged.bytes
             if extra > 0 { try take(extra, for: operation()) } else { give(-extra) }
-            charge.bytes = target
+            charged.bytes = target
         } else {
-            map.charge = try reserve(target, for: operation())
+            try adopt(map, target: target, for: operation)
         }
     }
 
@@ -202,10 +325,22 @@ extension MemoryMeter {
         try grow(map, toCount: map.count + 1, for: operation())
     }
 
-    /// A map value charged for its entries, which are already set.
-    func map(_ map: MapObject, for operation: @autoclosure () -> String) throws -> Value {
-        try grow(map, toCount: map.count, for: operation())
-        return .map(map)
+    /// `"\(a)\(b)"`: checks the text of list and map parts, then sizes the whole before it is
+    /// built (by `VM.concatenate`, the unlimited VM's path).
+    func interpolate(_ parts: UnsafeMutablePointer<Value>, count: Int) throws -> Value {
+        var size = 0
+        for i in 0..<count {
+            switch parts[i] {
+            case .string(let part): size += part.value.utf8.count
+            case .int(let v): size += Value.decimalDigits(v)
+            default:
+                try checkText(of: parts[i], for: "string interpolation")
+                size += parts[i].description.utf8.count
+            }
+        }
+        let bytes = Self.stringBytes(utf8: size)
+        try take(bytes, for: "string interpolation")
+        return .string(ChargedStringObject(VM.concatenate(parts, count: count), meter: self, bytes: bytes))
     }
 }
 
@@ -222,10 +357,13 @@ extension MemoryMeter {
         case .list, .map: break
         default: return
         }
-        let room = max(0, limit - used)
         var size = 0
-        if !Self.textFits(value, depth: 0, maxDepth: maxDepth, size: &size, room: room) {
-            throw exceeded(size, operation())
+        if !Self.textFits(value, depth: 0, maxDepth: maxDepth, size: &size, room: max(0, limit - used)) {
+            sweep()
+            size = 0
+            if !Self.textFits(value, depth: 0, maxDepth: maxDepth, size: &size, room: max(0, limit - used)) {
+                throw exceeded(size, operation())
+            }
         }
     }
 
@@ -270,10 +408,16 @@ extension VM {
         return try meter.list(items, for: operation())
     }
 
-    /// A map value, charged when a memory limit is set.
+    /// An empty map to fill and then pass to `makeMap`: charged under a memory limit.
+    @inline(__always) func newMap() -> MapObject {
+        guard let meter = memoryMeter else { return MapObject() }
+        return ChargedMapObject(meter: meter)
+    }
+
+    /// A map value, charged for its entries when a memory limit is set.
     @inline(__always) func makeMap(_ map: MapObject, for operation: @autoclosure () -> String) throws -> Value {
-        guard let meter = memoryMeter else { return .map(map) }
-        return try meter.map(map, for: operation())
+        try memoryMeter?.grow(map, toCount: map.count, for: operation())
+        return .map(map)
     }
 }
 

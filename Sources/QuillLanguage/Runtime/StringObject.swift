@@ -6,52 +6,30 @@
 /// when they hold the same code points.
 ///
 /// The object is kept at 40 bytes (one 48-byte malloc chunk): a script may hold millions of
-/// small strings, so the hash is recomputed when needed rather than cached in every string, and
-/// the character cache and the memory charge share one word (`Side`).
-public final class StringObject {
+/// small strings, so the hash is recomputed when needed rather than cached in every string.
+/// Strings made under a memory limit are a subclass that carries the charge
+/// (`ChargedStringObject`), so the others pay nothing for it; every member is `final`.
+public class StringObject {
     public let value: String
-    @exclusivity(unchecked) private var side: Side?
-
-    /// What a string keeps besides its text, in one pointer-sized word: its characters once
-    /// indexed, or — made under a memory limit — its charge, which then holds the characters.
-    enum Side {
-        case characters([Character])
-        case charged(MemoryCharge)
-    }
+    @exclusivity(unchecked) private final var characterCache: [Character]?
 
     @inlinable public init(_ value: String) { self.value = value }
 
-    /// A string made under a memory limit (see `MemoryMeter`); a nil charge is an uncharged string.
-    init(_ value: String, charge: MemoryCharge?) {
-        self.value = value
-        if let charge { side = .charged(charge) }
-    }
-
-    /// The characters, computed once on first use. A charged string's cache is charged too
-    /// (after the fact: it is at most 16 bytes per character of a string already paid for).
-    public var characters: [Character] {
-        switch side {
-        case .characters(let c)?:
-            return c
-        case .charged(let charge)?:
-            if let c = charge.characters { return c }
-            let c = Array(value)
-            let bytes = MemoryMeter.product(MemoryMeter.characterBytes, c.count)
-            charge.characters = c
-            charge.bytes += bytes
-            charge.meter.add(bytes)
-            return c
-        case nil:
-            let c = Array(value)
-            side = .characters(c)
-            return c
-        }
+    /// The characters, computed once on first use.
+    public final var characters: [Character] {
+        if let c = characterCache { return c }
+        let c = Array(value)
+        characterCache = c
+        // Under a memory limit the cache (16 bytes a character) is charged too, after the fact:
+        // it is bounded by the string, which was charged before it was made.
+        if let charged = self as? ChargedStringObject { charged.charge(cache: c.count) }
+        return c
     }
 
     /// The number of characters. ASCII strings without "\r\n" (which is one character) answer
     /// from the UTF-8 count without segmenting.
-    public var count: Int {
-        if case .characters(let c)? = side { return c.count }
+    public final var count: Int {
+        if let c = characterCache { return c.count }
         if let simple = value.utf8.withContiguousStorageIfAvailable(Self.isSimpleASCII), simple {
             return value.utf8.count
         }
@@ -80,7 +58,7 @@ public final class StringObject {
     }
 
     /// Code-point equality: the same UTF-8 bytes.
-    @inline(__always) public func equals(_ other: StringObject) -> Bool {
+    @inline(__always) public final func equals(_ other: StringObject) -> Bool {
         if self === other { return true }
         let a = value.utf8, b = other.value.utf8
         guard a.count == b.count else { return false }
@@ -95,7 +73,7 @@ public final class StringObject {
     }
 
     /// A 64-bit hash of the UTF-8 bytes.
-    public var hash: Int {
+    public final var hash: Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(value.utf8.count)
         value.utf8.withContiguousStorageIfAvailable { bytes in
             var i = 0

@@ -93,12 +93,14 @@ extension VM {
                     regs[a] = try slice(regs[Int(ins.b)], regs[c], regs[c + 1])
                 case .newList:
                     let b = Int(ins.b), n = Int(ins.c)
-                    let list = ListObject(Array(UnsafeBufferPointer(start: regs + b, count: n)))
-                    if let meter = memoryMeter { try meter.grow(list, toCount: n, for: "a list literal") }
-                    regs[a] = .list(list)
+                    if let meter = memoryMeter {
+                        regs[a] = try meter.list(Array(UnsafeBufferPointer(start: regs + b, count: n)), for: "a list literal")
+                    } else {
+                        regs[a] = .list(ListObject(Array(UnsafeBufferPointer(start: regs + b, count: n))))
+                    }
                 case .newMap:
                     let b = Int(ins.b), n = Int(ins.c)
-                    let m = MapObject()
+                    let m = newMap()
                     for i in 0..<n {
                         let key = regs[b + 2 * i]
                         guard key.isValidKey else { throw Self.keyTypeError(key) }
@@ -114,12 +116,8 @@ extension VM {
                         (regs + a).store(int: r)
                     } else if case .float(let x) = regs[Int(ins.b)], case .float(let y) = regs[Int(ins.c)] {
                         (regs + a).store(float: x + y)
-                    } else if case .string(let x) = regs[Int(ins.b)], case .string(let y) = regs[Int(ins.c)] {
-                        if let meter = memoryMeter {
-                            regs[a] = try meter.concatenate(x, y)
-                        } else {
-                            regs[a] = .str(x.value + y.value)
-                        }
+                    } else if memoryMeter == nil, case .string(let x) = regs[Int(ins.b)], case .string(let y) = regs[Int(ins.c)] {
+                        regs[a] = .str(x.value + y.value)
                     } else {
                         regs[a] = try Value.add(regs[Int(ins.b)], regs[Int(ins.c)], meter: memoryMeter)
                     }
@@ -322,8 +320,13 @@ extension VM {
                         throw QuillError.type("\(regs[a].typeName) value is not callable")
                     }
                 case .invokePush:
-                    if case .list(let list) = regs[a] {
-                        if let meter = memoryMeter { try meter.grow(list, by: 1, for: "push()") }
+                    if memoryMeter == nil, case .list(let list) = regs[a] {
+                        list.append(regs[a + 1])
+                        regs[a] = .nil
+                        break
+                    }
+                    if let meter = memoryMeter, case .list(let list) = regs[a] {
+                        try meter.grow(list, by: 1, for: "push()")
                         list.append(regs[a + 1])
                         regs[a] = .nil
                         break
@@ -409,7 +412,11 @@ extension VM {
                 case .throwError:
                     throw thrownError(regs[a])
                 case .concat:
-                    regs[a] = try Self.concatenate(regs + Int(ins.b), count: Int(ins.c), meter: memoryMeter)
+                    if let meter = memoryMeter {
+                        regs[a] = try meter.interpolate(regs + Int(ins.b), count: Int(ins.c))
+                    } else {
+                        regs[a] = .str(Self.concatenate(regs + Int(ins.b), count: Int(ins.c)))
+                    }
                 case .appendMessage:
                     guard case .list(let messages) = regs[a] else { break }
                     let m = MapObject()

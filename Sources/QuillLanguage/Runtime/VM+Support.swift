@@ -16,9 +16,9 @@ extension VM {
 
     /// Builds an interpolated string from `count` registers in one allocation: sizes every part,
     /// then copies bytes (ints are written as digits in place). Swift's `+=` costs more per
-    /// call than copying a short part, and templates have many parts. Under a memory limit the
-    /// text of each list or map part, and then the whole, is checked before it is made.
-    static func concatenate(_ parts: UnsafeMutablePointer<Value>, count: Int, meter: MemoryMeter?) throws -> Value {
+    /// call than copying a short part, and templates have many parts. (Under a memory limit,
+    /// `MemoryMeter.interpolate` sizes the parts first.)
+    static func concatenate(_ parts: UnsafeMutablePointer<Value>, count: Int) -> String {
         var size = 0
         var others: [String] = []
         for i in 0..<count {
@@ -26,15 +26,13 @@ extension VM {
             case .string(let part): size += part.value.utf8.count
             case .int(let v): size += Value.decimalDigits(v)
             default:
-                try meter?.checkText(of: parts[i], for: "string interpolation")
                 let text = parts[i].description
                 size += text.utf8.count
                 others.append(text)
             }
         }
-        let charge = try meter?.reserve(MemoryMeter.stringBytes(utf8: size), for: "string interpolation")
         var other = 0
-        let text = String(unsafeUninitializedCapacity: size) { buffer in
+        return String(unsafeUninitializedCapacity: size) { buffer in
             var at = 0
             for i in 0..<count {
                 switch parts[i] {
@@ -56,7 +54,6 @@ extension VM {
             }
             return at
         }
-        return .string(StringObject(text, charge: charge))
     }
 
     /// Gives the VM its whole step budget again (after an interrupt drove the counter down).

@@ -68,7 +68,7 @@ extension Value {
             let charge = try meter?.reserve(MemoryMeter.stringBytes(utf8: MemoryMeter.product(s.value.utf8.count, n)),
                                             for: "string repetition (*)")
             guard n <= 100_000_000 / max(1, s.value.utf8.count) else { throw QuillError.value("string repetition is too large") }
-            return .string(StringObject(n <= 0 ? "" : String(repeating: s.value, count: n), charge: charge))
+            return .string(StringObject.make(n <= 0 ? "" : String(repeating: s.value, count: n), reservation: charge))
         case let (.list(l), .int(n)), let (.int(n), .list(l)):
             let charge = try meter?.reserve(MemoryMeter.listBytes(count: MemoryMeter.product(l.items.count, n)),
                                             for: "list repetition (*)")
@@ -78,7 +78,7 @@ extension Value {
                 out.reserveCapacity(l.items.count * n)
                 for _ in 0..<n { out.append(contentsOf: l.items) }
             }
-            return .list(ListObject(out, charge: charge))
+            return .list(ListObject.make(out, reservation: charge))
         default: throw operandError("*", a, b)
         }
     }
