@@ -39,8 +39,8 @@ final class CancellationTests: XCTestCase {
         let runtime = runtime()
         runtime.register("wait_forever") { _ async throws -> QuillValue in
             // Never resumes, and ignores cancellation: the worst a host function can do.
-                await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
-                return .nil
+            await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
+            return .nil
         }
         let error = await cancelled(after: 0.2) { try await runtime.run(source: "wait_forever()") }
         XCTAssertTrue(error is CancellationError, "\(String(describing: error))")
