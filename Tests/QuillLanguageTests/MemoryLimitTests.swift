@@ -141,6 +141,47 @@ final class MemoryLimitTests: XCTestCase {
         XCTAssertEqual(out, "440000\n")
     }
 
+    func testListsAndMapsTheHostMadeAreChargedWhenTheyGrow() throws {
+        // `fresh()` hands out lists the meter never saw; growing one charges it in full, and
+        // once it is freed its bytes come back (found when a check would fail).
+        let vm = limitedVM()
+        vm.defineGlobal("fresh", .native(NativeFunction("fresh") { _ in .list(ListObject([1, 2, 3])) }))
+        vm.defineGlobal("fresh_map", .native(NativeFunction("fresh_map") { _ in .map(MapObject()) }))
+        let out = try run("""
+            var total = 0
+            for round in range(50) {
+              let l = fresh()
+              for i in range(5000) { l.push(i) }
+              let m = fresh_map()
+              for i in range(500) { m[i] = i }
+              total += len(l) + len(m)
+            }
+            print(total)
+            """, on: vm)
+        XCTAssertEqual(out, "275150\n")
+        let vm2 = limitedVM()
+        vm2.defineGlobal("fresh", .native(NativeFunction("fresh") { _ in .list(ListObject()) }))
+        XCTAssertThrowsError(try run("let l = fresh()\nwhile true { l.push(1) }", on: vm2)) { error in
+            XCTAssertEqual((error as? RuntimeError)?.kind, "MemoryError", "\(error)")
+        }
+    }
+
+    func testChargedValuesAreTheirSubclassesOnlyUnderALimit() throws {
+        let limited = limitedVM(), free = VM()
+        for vm in [limited, free] {
+            try run("let s = \"a\" + \"b\" * 3\nlet l = [1, 2] + [3]\nlet m = {a: 1}\nexport_values(s, l, m)", on: {
+                vm.defineGlobal("export_values", .native(NativeFunction("export_values", ["s", "l", "m"]) { args in
+                    let charged = vm === limited
+                    if case .string(let s) = args[0] { XCTAssertEqual(s is ChargedStringObject, charged) }
+                    if case .list(let l) = args[1] { XCTAssertEqual(l is ChargedListObject, charged) }
+                    if case .map(let m) = args[2] { XCTAssertEqual(m is ChargedMapObject, charged) }
+                    return .nil
+                }))
+                return vm
+            }())
+        }
+    }
+
     func testBatchTasksShareTheLimit() throws {
         let vm = limitedVM()
         let out = try run("""
