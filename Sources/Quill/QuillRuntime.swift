@@ -112,26 +112,33 @@ public final class QuillRuntime {
 /// depth limits (clear errors) long before the host's stack runs out.
 public func withLargeStack<T>(bytes: Int = 512 << 20, _ body: @escaping () -> T) -> T {
     var result: T?
-    let work = StackWork { result = body() }
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    pthread_attr_setstacksize(&attributes, bytes)
-    var thread = pthread_t()
-    let context = Unmanaged.passRetained(work).toOpaque()
-    let started = pthread_create(&thread, &attributes, { raw in
-        Unmanaged<StackWork>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, context)
-    pthread_attr_destroy(&attributes)
-    if started != 0 {
-        Unmanaged<StackWork>.fromOpaque(context).release()
-        return body()
-    }
+    guard let thread = startThread(stackSize: bytes, detached: false, { result = body() }) else { return body() }
     pthread_join(thread, nil)
     return result!
 }
 
-private final class StackWork: @unchecked Sendable {
+/// Starts `body` on a new thread with a `stackSize`-byte stack (joinable unless `detached`);
+/// nil when the system refuses a thread.
+func startThread(stackSize: Int, detached: Bool, _ body: @escaping () -> Void) -> pthread_t? {
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    pthread_attr_setstacksize(&attributes, stackSize)
+    if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(ThreadWork(body)).toOpaque()
+    let started = pthread_create(&thread, &attributes, { raw in
+        Unmanaged<ThreadWork>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+    }, context)
+    guard started == 0 else {
+        Unmanaged<ThreadWork>.fromOpaque(context).release()
+        return nil
+    }
+    return thread
+}
+
+private final class ThreadWork: @unchecked Sendable {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
 }

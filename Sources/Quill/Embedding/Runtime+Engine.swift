@@ -59,12 +59,6 @@ extension Runtime {
             outputWritten = 0
         }
 
-        /// Leaves the VM ready after a call, whatever happened in it.
-        func settle() {
-            interruption.clear()
-            vm.resetStepCount()
-        }
-
         /// Compiles `source` into the session module and runs it; the last expression's value.
         func execute(_ source: String, name: String) throws -> QuillValue {
             let file = SourceFile(name: name, text: source)

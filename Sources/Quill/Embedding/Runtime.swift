@@ -127,7 +127,6 @@ public final class Runtime: Sendable {
                     if let timeout = limits.timeout { job.limit(to: timeout) }
                     let result = Result { try work(engine) }
                     job.finish()
-                    engine.settle()
                     continuation.resume(with: result.mapError { Self.hostError($0, job) })
                 }
             }

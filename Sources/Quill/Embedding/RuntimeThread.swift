@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The one thread a `Runtime`'s VM runs on: jobs run in order, one at a time, on a large stack
 /// (parsing deep nesting and callbacks from built-ins into Quill use the Swift stack; Quill's
@@ -14,28 +9,12 @@ final class RuntimeThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var closed = false
+    /// Set when the system refused a thread: jobs then run on whoever submits them.
+    private var inline = false
 
     init(stackSize: Int) {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setstacksize(&attributes, stackSize)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let started = pthread_create(&thread, &attributes, { raw in
-            let me = Unmanaged<RuntimeThread>.fromOpaque(raw!).takeRetainedValue()
-            me.loop()
-            return nil
-        }, context)
-        if started != 0 {
-            // No thread: run jobs inline on whoever submits them (still one at a time).
-            Unmanaged<RuntimeThread>.fromOpaque(context).release()
-            inline = true
-        }
+        inline = startThread(stackSize: stackSize, detached: true, { [self] in loop() }) == nil
     }
-
-    private var inline = false
 
     /// Queues `job`; it runs after the jobs queued before it.
     func submit(_ job: @escaping () -> Void) {

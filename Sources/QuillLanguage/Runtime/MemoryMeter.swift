@@ -206,12 +206,18 @@ extension MemoryMeter {
     func grow(_ list: ListObject, toCount count: Int, for operation: @autoclosure () -> String) throws {
         let target = Self.listBytes(count: count)
         if let charged = list as? ChargedListObject, charged.meter === self {
-            let extra = target - charged.bytes
-            if extra > 0 { try take(extra, for: operation()) } else { give(-extra) }
+            try recharge(from: charged.bytes, to: target, for: operation)
             charged.bytes = target
         } else {
             try adopt(list, target: target, for: operation)
         }
+    }
+
+    /// Moves a charged object's bytes from `current` to `target`: takes the growth (or throws),
+    /// gives back a shrink.
+    private func recharge(from current: Int, to target: Int, for operation: () -> String) throws {
+        let extra = target - current
+        if extra > 0 { try take(extra, for: operation()) } else { give(-extra) }
     }
 
     /// Charges a list for `n` more items.
@@ -223,8 +229,7 @@ extension MemoryMeter {
     func grow(_ map: MapObject, toCount count: Int, for operation: @autoclosure () -> String) throws {
         let target = Self.mapBytes(count: count)
         if let charged = map as? ChargedMapObject, charged.meter === self {
-            let extra = target - charged.bytes
-            if extra > 0 { try take(extra, for: operation()) } else { give(-extra) }
+            try recharge(from: charged.bytes, to: target, for: operation)
             charged.bytes = target
         } else {
             try adopt(map, target: target, for: operation)
