@@ -69,7 +69,7 @@ final class ModelLoadErrorTests: XCTestCase {
     }
 
     func testUnsupportedArchitectureListsTheSupportedOnes() {
-        assertError(tinyModel(architecture: "gemma3"), contains: "architecture 'gemma3' is not supported (supported: llama, qwen2)")
+        assertError(tinyModel(architecture: "mamba"), contains: "architecture 'mamba' is not supported (supported: llama, qwen2, gemma3)")
     }
 
     func testUnsupportedTensorTypeListsTheSupportedOnes() {

@@ -13,6 +13,7 @@ public enum GGUFKey {
     public static let headCountKV = "{arch}.attention.head_count_kv"
     public static let keyLength = "{arch}.attention.key_length"
     public static let rmsEpsilon = "{arch}.attention.layer_norm_rms_epsilon"
+    public static let slidingWindow = "{arch}.attention.sliding_window"
     public static let ropeFreqBase = "{arch}.rope.freq_base"
     public static let ropeDimensionCount = "{arch}.rope.dimension_count"
     public static let ropeScalingType = "{arch}.rope.scaling.type"

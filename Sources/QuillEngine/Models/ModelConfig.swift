@@ -1,13 +1,15 @@
 /// A model's hyperparameters, read from GGUF metadata.
 public struct ModelConfig: Sendable, Equatable {
-    public enum RopeMode: Sendable, Equatable {
-        /// Rotates adjacent pairs (x[2i], x[2i+1]) — llama.
-        case normal
-        /// Rotates the halves (x[i], x[i + d/2]) — GPT-NeoX, Qwen2, Gemma.
-        case neox
+    /// How one layer attends: over the whole context or a window, with its own rope base
+    /// (Gemma 3's windowed and global layers differ in both).
+    public struct LayerAttention: Sendable, Equatable {
+        /// The number of most recent positions a query sees (itself included); nil for all.
+        public var window: Int?
+        public var ropeBase: Float
+        public var ropeScale: Float
     }
 
-    public var architecture: String
+    public var architecture: Architecture
     public var name: String
     public var contextLength: Int
     public var embeddingLength: Int
@@ -21,17 +23,18 @@ public struct ModelConfig: Sendable, Equatable {
     /// Multiplies positions (linear rope scaling: 1 / factor).
     public var ropeFreqScale: Float
     public var ropeDimensions: Int
-    public var ropeMode: RopeMode
     public var vocabularySize: Int
+    /// Per layer.
+    public var layerAttention: [LayerAttention]
 
     /// Architectures whose forward pass the engine implements.
-    public static let supportedArchitectures = ["llama", "qwen2"]
+    public static var supportedArchitectures: [String] { Architecture.all.map(\.name) }
 
     public init(file: GGUFFile) throws {
         guard let arch = file.architecture else {
             throw ModelError("'\(file.path)' has no general.architecture: not a model file")
         }
-        guard Self.supportedArchitectures.contains(arch) else {
+        guard let architecture = Architecture.named(arch) else {
             throw ModelError("architecture '\(arch)' is not supported (supported: \(Self.supportedArchitectures.joined(separator: ", ")))")
         }
         func int(_ key: String, default value: Int? = nil) throws -> Int {
@@ -39,7 +42,7 @@ public struct ModelConfig: Sendable, Equatable {
             if let value { return value }
             throw ModelError("'\(file.path)': metadata key \(key.replacingOccurrences(of: "{arch}", with: arch)) is missing or not a positive integer")
         }
-        architecture = arch
+        self.architecture = architecture
         name = file[GGUFKey.name]?.string ?? arch
         embeddingLength = try int(GGUFKey.embeddingLength)
         layerCount = try int(GGUFKey.blockCount)
@@ -61,8 +64,8 @@ public struct ModelConfig: Sendable, Equatable {
             scale = 1 / Float(linear)
         }
         ropeFreqScale = scale
-        ropeMode = arch == "llama" ? .normal : .neox
         vocabularySize = file[GGUFKey.vocabSize]?.int ?? file[GGUFKey.tokens]?.array?.count ?? 0
+        let window = architecture.windowPattern == .none ? 0 : try int(GGUFKey.slidingWindow)
 
         // Bounds that keep every later size computation meaningful for a damaged or hostile file.
         let limits: [(String, Int, ClosedRange<Int>)] = [
@@ -79,5 +82,9 @@ public struct ModelConfig: Sendable, Equatable {
         guard headCount % headCountKV == 0, ropeDimensions <= headDimension, ropeDimensions % 2 == 0 else {
             throw ModelError("'\(file.path)': inconsistent attention shape (\(headCount) heads, \(headCountKV) kv heads, head dim \(headDimension), rope dims \(ropeDimensions))")
         }
+        // Windowed layers use the architecture's own rope base, unscaled (as llama.cpp does).
+        let global = LayerAttention(window: nil, ropeBase: ropeFreqBase, ropeScale: scale)
+        let windowed = LayerAttention(window: window, ropeBase: architecture.windowedRopeBase ?? ropeFreqBase, ropeScale: 1)
+        layerAttention = (0..<layerCount).map { architecture.windowPattern.isWindowed(layer: $0) ? windowed : global }
     }
 }

@@ -1,7 +1,8 @@
 import CQuillKernels
 import Foundation
 
-/// A llama-family decoder (llama, qwen2) over weights mapped from a GGUF file.
+/// A decoder-only transformer over weights mapped from a GGUF file: the blocks every supported
+/// architecture shares, with the differences (`Architecture`) read as data.
 ///
 /// `evaluate` runs a batch of tokens through every layer, appends their keys and values to
 /// the sequence's cache and leaves the next-token logits in the state. All scratch lives in
@@ -14,7 +15,8 @@ public final class Transformer: @unchecked Sendable {
     public let maxBatch: Int
     let weights: TransformerWeights
     let matmul: MatMul
-    let rope: Rope
+    /// Per layer (Gemma 3's windowed and global layers rotate with different bases).
+    let ropes: [Rope]
     /// Per layer, the matrices multiplied by the same input ([q, k, v] and [gate, up]),
     /// kept as buffers so the per-token loop passes them without allocating.
     /// Activation rows for batched decoding (its cache sized for the longest sequence seen).
@@ -35,8 +37,9 @@ public final class Transformer: @unchecked Sendable {
         pool = ThreadPool(threads: threads)
         let maxColumns = weights.matrices.map(\.columns).max() ?? config.embeddingLength
         matmul = MatMul(pool: pool, maxTokens: maxBatch, maxColumns: maxColumns)
-        rope = Rope(dimensions: config.ropeDimensions, base: config.ropeFreqBase,
-                    freqScale: config.ropeFreqScale, mode: config.ropeMode)
+        ropes = config.layerAttention.map {
+            Rope(dimensions: config.ropeDimensions, base: $0.ropeBase, freqScale: $0.ropeScale, mode: config.architecture.ropeMode)
+        }
         func buffer(_ ws: [WeightMatrix]) -> UnsafeMutableBufferPointer<WeightMatrix> {
             let b = UnsafeMutableBufferPointer<WeightMatrix>.allocate(capacity: ws.count)
             _ = b.initialize(from: ws)
@@ -192,9 +195,11 @@ public final class Transformer: @unchecked Sendable {
     /// (what embeddings are pooled from). Callers hold `passLock`.
     func forward(_ tokens: UnsafeBufferPointer<Int>, scratch s: InferenceState, placement: Placement,
                  allLogits: UnsafeMutablePointer<Float>?, isLast: Bool, hidden: UnsafeMutablePointer<Float>? = nil) {
-        let c = config, n = tokens.count, d = c.embeddingLength
+        let c = config, arch = c.architecture, n = tokens.count, d = c.embeddingLength
         let qDim = c.headCount * c.headDimension, kvDim = s.kvDimension, ffn = c.feedForwardLength
+        let hd = c.headDimension, eps = c.rmsEpsilon
         for (t, token) in tokens.enumerated() { weights.tokenEmbedding.row(token, into: s.x + t * d) }
+        if arch.scalesEmbedding { VectorMath.scale(s.x, by: Float(d).squareRoot(), count: n * d) }
 
         for (l, layer) in weights.layers.enumerated() {
             normalize(s.x, layer.attentionNorm, into: s.xb, tokens: n)
@@ -205,19 +210,30 @@ public final class Transformer: @unchecked Sendable {
                 if let b = layer.bq { VectorMath.add(q, b, count: qDim) }
                 if let b = layer.bk { VectorMath.add(k, b, count: kvDim) }
                 if let b = layer.bv { VectorMath.add(v, b, count: kvDim) }
-                rope.apply(q, heads: c.headCount, headDimension: c.headDimension, position: position)
-                rope.apply(k, heads: c.headCountKV, headDimension: c.headDimension, position: position)
+                if let w = layer.qNorm {
+                    for h in 0..<c.headCount { VectorMath.rmsNorm(q + h * hd, weight: w, epsilon: eps, into: q + h * hd, count: hd) }
+                }
+                if let w = layer.kNorm {
+                    for h in 0..<c.headCountKV { VectorMath.rmsNorm(k + h * hd, weight: w, epsilon: eps, into: k + h * hd, count: hd) }
+                }
+                ropes[l].apply(q, heads: c.headCount, headDimension: hd, position: position)
+                ropes[l].apply(k, heads: c.headCountKV, headDimension: hd, position: position)
                 target.keyRow(layer: l, position: position).update(from: k, count: kvDim)
                 target.valueRow(layer: l, position: position).update(from: v, count: kvDim)
             }
             attend(layer: l, tokens: n, scratch: s, placement: placement)
             matmul.multiply(layer.wo, s.attention, tokens: n, into: s.projected)
+            if let w = layer.postAttentionNorm { normalize(s.projected, w, into: s.projected, tokens: n) }
             VectorMath.add(s.x, s.projected, count: n * d)
 
             normalize(s.x, layer.ffnNorm, into: s.xb, tokens: n)
             multiply(sharedInputGroups[l].gateUp, s.xb, tokens: n, into: s.gateUpOutputs)
-            pool.parallelFor(n * ffn) { r in VectorMath.swiglu(s.gate + r.lowerBound, s.up + r.lowerBound, count: r.count) }
+            let activation = arch.activation
+            pool.parallelFor(n * ffn) { r in
+                VectorMath.gatedActivation(activation, s.gate + r.lowerBound, s.up + r.lowerBound, count: r.count)
+            }
             matmul.multiply(layer.down, s.gate, tokens: n, into: s.projected)
+            if let w = layer.postFFNNorm { normalize(s.projected, w, into: s.projected, tokens: n) }
             VectorMath.add(s.x, s.projected, count: n * d)
         }
         let v = c.vocabularySize
@@ -247,6 +263,7 @@ public final class Transformer: @unchecked Sendable {
         }
     }
 
+    /// RMS-normalizes each token's row of `x` into `out` (which may be `x`).
     private func normalize(_ x: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>,
                            into out: UnsafeMutablePointer<Float>, tokens n: Int) {
         let d = config.embeddingLength, eps = config.rmsEpsilon
@@ -273,19 +290,21 @@ public final class Transformer: @unchecked Sendable {
         let headsPerUnit = n * c.headCountKV >= 2 * pool.threadCount ? group : 1
         let unitsPerToken = c.headCount / headsPerUnit
         let units = n * unitsPerToken
-        let context = s.contextLength
+        let context = s.contextLength, window = c.layerAttention[l].window
         pool.run { thread in
             let threads = self.pool.threadCount
             let scores = s.scores + thread * group * context
             var unit = thread
             while unit < units {
                 let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
-                let target = placement.state(t), count = placement.position(t) + 1
+                // The positions this query sees: all before it, or the last `window` of them.
+                let target = placement.state(t), end = placement.position(t) + 1
+                let first = window.map { max(0, end - $0) } ?? 0, count = end - first
                 let kvOffset = (h / group) * hd, stride = Int64(target.kvDimension)
-                quill_attention_scores(s.q + t * qDim + h * hd, Int32(headsPerUnit), target.keyRow(layer: l, position: 0) + kvOffset,
+                quill_attention_scores(s.q + t * qDim + h * hd, Int32(headsPerUnit), target.keyRow(layer: l, position: first) + kvOffset,
                                        stride, Int64(count), Int64(hd), scale, scores, Int64(context))
                 for i in 0..<headsPerUnit { VectorMath.softmax(scores + i * context, count: count) }
-                quill_attention_values(scores, Int32(headsPerUnit), Int64(context), target.valueRow(layer: l, position: 0) + kvOffset,
+                quill_attention_values(scores, Int32(headsPerUnit), Int64(context), target.valueRow(layer: l, position: first) + kvOffset,
                                        stride, Int64(count), Int64(hd), s.attention + t * qDim + h * hd)
                 unit += threads
             }

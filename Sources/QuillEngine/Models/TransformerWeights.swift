@@ -1,4 +1,4 @@
-/// The weights of a llama-family decoder, found by their GGUF tensor names and checked
+/// The weights of a decoder (llama, qwen2, gemma3), found by their GGUF tensor names and checked
 /// against the hyperparameters. Shapes are written (rows, columns): a weight maps
 /// `columns` inputs to `rows` outputs.
 struct TransformerWeights: @unchecked Sendable {
@@ -11,10 +11,14 @@ struct TransformerWeights: @unchecked Sendable {
         var bq: UnsafePointer<Float>?             // (n_heads * head_dim), qwen2
         var bk: UnsafePointer<Float>?             // (n_kv_heads * head_dim), qwen2
         var bv: UnsafePointer<Float>?             // (n_kv_heads * head_dim), qwen2
+        var qNorm: UnsafePointer<Float>?          // (head_dim), per head, gemma3
+        var kNorm: UnsafePointer<Float>?          // (head_dim), per head, gemma3
+        var postAttentionNorm: UnsafePointer<Float>? // (d), gemma3
         var ffnNorm: UnsafePointer<Float>         // (d)
         var gate: WeightMatrix                    // (ffn, d)
         var up: WeightMatrix                      // (ffn, d)
         var down: WeightMatrix                    // (d, ffn)
+        var postFFNNorm: UnsafePointer<Float>?    // (d), gemma3
     }
 
     var tokenEmbedding: WeightMatrix              // (vocab, d)
@@ -31,7 +35,7 @@ struct TransformerWeights: @unchecked Sendable {
         var owned: [UnsafeMutableBufferPointer<Float>] = []
         func info(_ name: String) throws -> TensorInfo {
             guard let t = file.tensor(named: name) else {
-                throw ModelError("'\(file.path)': tensor '\(name)' is missing (is this a \(c.architecture) model?)")
+                throw ModelError("'\(file.path)': tensor '\(name)' is missing (is this a \(c.architecture.name) model?)")
             }
             guard t.type.isSupported else {
                 throw ModelError("'\(file.path)': tensor '\(name)' has type \(t.type.name), which is not supported (supported: \(GGMLType.supported.map(\.name).joined(separator: ", ")))")
@@ -66,7 +70,12 @@ struct TransformerWeights: @unchecked Sendable {
             file.tensor(named: name) == nil ? nil : try vector(name, count: count)
         }
 
+        func vector(_ name: String, count: Int, if required: Bool) throws -> UnsafePointer<Float>? {
+            required ? try vector(name, count: count) : nil
+        }
+
         let d = c.embeddingLength, q = c.headCount * c.headDimension, kv = c.headCountKV * c.headDimension
+        let arch = c.architecture
         let embedding = try matrix("token_embd.weight", rows: c.vocabularySize, columns: d)
         tokenEmbedding = embedding
         layers = try (0..<c.layerCount).map { i in
@@ -80,10 +89,14 @@ struct TransformerWeights: @unchecked Sendable {
                 bq: try optionalVector(p + "attn_q.bias", count: q),
                 bk: try optionalVector(p + "attn_k.bias", count: kv),
                 bv: try optionalVector(p + "attn_v.bias", count: kv),
+                qNorm: try vector(p + "attn_q_norm.weight", count: c.headDimension, if: arch.normalizesQKHeads),
+                kNorm: try vector(p + "attn_k_norm.weight", count: c.headDimension, if: arch.normalizesQKHeads),
+                postAttentionNorm: try vector(p + "post_attention_norm.weight", count: d, if: arch.normalizesBlockOutputs),
                 ffnNorm: try vector(p + "ffn_norm.weight", count: d),
                 gate: try matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, columns: d),
                 up: try matrix(p + "ffn_up.weight", rows: c.feedForwardLength, columns: d),
-                down: try matrix(p + "ffn_down.weight", rows: d, columns: c.feedForwardLength))
+                down: try matrix(p + "ffn_down.weight", rows: d, columns: c.feedForwardLength),
+                postFFNNorm: try vector(p + "post_ffw_norm.weight", count: d, if: arch.normalizesBlockOutputs))
         }
         outputNorm = try vector("output_norm.weight", count: d)
         output = file.tensor(named: "output.weight") == nil

