@@ -13,7 +13,7 @@ enum REPLCommands {
     static let all: [Command] = [
         Command(name: "help", usage: ":help [NAME]", summary: "these commands, or a built-in's parameters"),
         Command(name: "models", usage: ":models", summary: "local models and the catalog"),
-        Command(name: "model", usage: ":model SPEC", summary: "open a model as `m` (the session default for :tokens)"),
+        Command(name: "model", usage: ":model [SPEC]", summary: "make a model the session default (model(), :tokens) and bind it to m"),
         Command(name: "cost", usage: ":cost", summary: "what the session's model calls cost"),
         Command(name: "usage", usage: ":usage", summary: "calls, tokens and cost by model"),
         Command(name: "tokens", usage: ":tokens EXPR", summary: "the token count of a text or prompt with the session model"),
@@ -46,14 +46,20 @@ enum REPLCommands {
             say("Catalog (quill pull NAME; then model(\"local:NAME\")):")
             for model in ModelCatalog.models { say("  \(model.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(model.summary)") }
         case "model":
-            guard !argument.isEmpty else { say("the session model is \(session.modelSpec); :model SPEC opens another as m"); return .ok }
-            let spec = argument.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            let outcome = session.run(code: "let m = model(\(Value.str(spec).repr))", record: true, printValue: false)
-            if outcome == .ok {
-                session.modelSpec = spec
-                say("m = model(\"\(spec)\")")
+            guard !argument.isEmpty else {
+                say("the session's default model is \(session.defaultModel); :model SPEC sets another")
+                return .ok
             }
-            return outcome
+            let spec = argument.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            // Opened first, so a spec that cannot be opened leaves the default as it was.
+            let open = "let m = model(\(Value.str(spec).repr))"
+            let outcome = session.run(code: open, record: false, printValue: false)
+            guard outcome == .ok else { return outcome }
+            session.defaultModel = spec
+            // A script cannot set the default: the saved input says what the session did.
+            session.record("# :model \(spec) (the session's default model from here on)\n" + open)
+            say("m = model(\"\(spec)\"), the session's default model (model() and :tokens use it)")
+            return .ok
         case "cost":
             let total = session.runtime.monitor.ledger.total
             say(total.knownCost.map { "$" + Money.format($0) } ?? "unknown (\(total.unpricedCalls) calls without a price; set_price)")
@@ -66,8 +72,7 @@ enum REPLCommands {
             }
         case "tokens":
             guard !argument.isEmpty else { say("usage: :tokens EXPR"); return .ok }
-            let spec = Value.str(session.modelSpec).repr
-            return session.run(code: "model(\(spec)).count_tokens(\(argument))", record: false)
+            return session.run(code: "model().count_tokens(\(argument))", record: false)
         case "time":
             guard !argument.isEmpty else { say("usage: :time EXPR"); return .ok }
             let start = Date()
@@ -81,14 +86,15 @@ enum REPLCommands {
             if argument.isEmpty {
                 guard let event = session.lastCall.value else { say("no model call yet"); return .ok }
                 say(event.constraint.map { pretty($0.json) } ?? "the last call had no output constraint")
-            } else if let value = session.value(of: argument) {
+            } else {
+                guard let value = session.value(of: argument) else { return .failed }
                 say(pretty(SchemaSketch.schema(for: value)))
             }
         case "load":
             guard !argument.isEmpty else { say("usage: :load FILE"); return .ok }
             do {
                 let source = try FileIO.readText(argument)
-                return session.run(code: source, record: true, printValue: false)
+                return session.run(code: source, record: true, printValue: false, name: argument)
             } catch let e as QuillError {
                 session.writeError("\(e.message)\n")
                 return .failed
@@ -101,6 +107,9 @@ enum REPLCommands {
             do {
                 try FileIO.writeText(argument, session.inputs.joined(separator: "\n") + "\n")
                 say("saved \(session.inputs.count) inputs to \(argument)")
+            } catch let e as QuillError {
+                session.writeError("\(e.message)\n")
+                return .failed
             } catch {
                 session.writeError("could not write \(argument): \(error)\n")
                 return .failed
@@ -109,8 +118,7 @@ enum REPLCommands {
             session.reset()
             say("a fresh session")
         default:
-            let known = all.map(\.name)
-            let hint = Suggestion.hint(for: name, in: known).map { " (\($0))" } ?? ""
+            let hint = Suggestion.hint(for: ":" + name, in: names).map { " (\($0))" } ?? ""
             session.writeError("unknown command :\(name)\(hint); :help lists them\n")
             return .failed
         }
@@ -126,14 +134,23 @@ enum REPLCommands {
             for c in all { say("  " + c.usage.padding(toLength: 16, withPad: " ", startingAt: 0) + c.summary) }
             return .ok
         }
-        let name = topic.hasPrefix(":") ? String(topic.dropFirst()) : topic
+        // `:help :model` is the command; `:help model` the built-in, and the command of that name too.
+        let isCommand = topic.hasPrefix(":")
+        let name = isCommand ? String(topic.dropFirst()) : topic
+        var found = false
+        if !isCommand, let value = session.module[name] ?? session.runtime.vm.builtins[name] {
+            if case .native(let f) = value {
+                say("\(f.name)(\(f.parameters.joined(separator: ", ")))")
+            } else {
+                say("\(name): \(value.typeName)")
+            }
+            found = true
+        }
         if let c = all.first(where: { $0.name == name }) {
             say("\(c.usage)  \(c.summary)")
-        } else if case .native(let f)? = session.module[name] ?? session.runtime.vm.builtins[name] {
-            say("\(f.name)(\(f.parameters.joined(separator: ", ")))")
-        } else if let value = session.module[name] ?? session.runtime.vm.builtins[name] {
-            say("\(name): \(value.typeName)")
-        } else {
+            found = true
+        }
+        guard found else {
             session.writeError("no command or built-in named '\(name)'\n")
             return .failed
         }

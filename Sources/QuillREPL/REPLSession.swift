@@ -11,11 +11,19 @@ public final class REPLSession {
         public var color = false
         /// Longest value printed before it is cut (characters).
         public var valueLimit = 2_000
-        public init(color: Bool = false) { self.color = color }
+        /// What `model()` with no spec opens (and `:tokens` counts with) until `:model` changes
+        /// it; `:reset` goes back to it.
+        public var defaultModel = "local"
+        public init(color: Bool = false, defaultModel: String = "local") {
+            self.color = color
+            self.defaultModel = defaultModel
+        }
     }
 
     public private(set) var runtime: QuillRuntime
     public private(set) var module: Module
+    /// Opens the runtime's models; its `defaultSpec` is the session's default model.
+    private(set) var models: ModelFactory
     public let options: Options
     /// Where the session writes: values, command output (stdout) and errors (stderr).
     let write: (String) -> Void
@@ -28,24 +36,31 @@ public final class REPLSession {
     /// The end of what the script printed during the current input.
     private let printedTail = Locked("")
     private var counter = 0
-    /// The spec `:model` set, used by `:tokens`; `m` is bound to the model.
-    var modelSpec = "local"
+
+    /// What `model()` with no spec opens in this session: `options.defaultModel` until
+    /// `:model SPEC` sets another.
+    public var defaultModel: String {
+        get { models.defaultSpec }
+        set { models.defaultSpec = newValue }
+    }
 
     public init(options: Options = Options(), write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
                 writeError: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.options = options
         self.write = write
         self.writeError = writeError
-        (runtime, module) = Self.makeRuntime()
+        (runtime, module, models) = Self.makeRuntime(defaultModel: options.defaultModel)
         attach()
     }
 
-    private static func makeRuntime() -> (QuillRuntime, Module) {
-        let runtime = QuillRuntime()
+    private static func makeRuntime(defaultModel: String) -> (QuillRuntime, Module, ModelFactory) {
+        let configuration = QuillRuntime.Configuration()
+        configuration.models.defaultSpec = defaultModel
+        let runtime = QuillRuntime(configuration: configuration)
         runtime.streamsModelOutput = true
         let module = Module(name: "<repl>", file: nil)
         module.define("_", .nil, mutable: true)
-        return (runtime, module)
+        return (runtime, module, configuration.models)
     }
 
     private func attach() {
@@ -61,14 +76,18 @@ public final class REPLSession {
         subscription = runtime.monitor.bus.subscribe([.response, .error]) { event in last.withLock { $0 = event } }
     }
 
-    /// Starts over: a fresh runtime and no bindings (`:reset`).
+    /// Starts over (`:reset`): a fresh runtime with no bindings, no calls in the ledger, and
+    /// the default model the session started with.
     func reset() {
         if let subscription { runtime.monitor.bus.unsubscribe(subscription) }
-        (runtime, module) = Self.makeRuntime()
+        (runtime, module, models) = Self.makeRuntime(defaultModel: options.defaultModel)
         attach()
         inputs = []
-        modelSpec = "local"
+        lastCall.value = nil
     }
+
+    /// Records an input for `:save` that did not come through `run(code:record:)`.
+    func record(_ input: String) { inputs.append(input) }
 
     public enum Outcome: Equatable {
         case ok
@@ -88,10 +107,11 @@ public final class REPLSession {
     }
 
     /// Compiles and runs code in the session's module; prints the value of a final expression.
-    func run(code: String, record: Bool, printValue: Bool = true) -> Outcome {
+    /// `name` is the source's name in error messages (a file `:load` ran; else `<repl:N>`).
+    func run(code: String, record: Bool, printValue: Bool = true, name: String? = nil) -> Outcome {
         let callBefore = lastCall.value?.id
         printedTail.value = ""
-        switch execute(code) {
+        switch execute(code, name: name) {
         case .success(let value):
             if record { inputs.append(code) }
             if printValue, !value.isNil {
@@ -118,9 +138,9 @@ public final class REPLSession {
 
     /// Compiles `code` into the session's module and runs it. Whatever happened, a handled
     /// interrupt must not stop the next input: the flag is cleared and the steps restored.
-    private func execute(_ code: String) -> Result<Value, Error> {
+    private func execute(_ code: String, name: String? = nil) -> Result<Value, Error> {
         counter += 1
-        let file = SourceFile(name: "<repl:\(counter)>", text: code)
+        let file = SourceFile(name: name ?? "<repl:\(counter)>", text: code)
         let vm = runtime.vm
         defer {
             vm.interruption.clear()
