@@ -29,10 +29,11 @@ uint16_t quill_f32_to_f16(float f);
 void quill_quantize_a8(const float *x, void *y, int64_t n);
 void quill_quantize_q8_K(const float *x, void *y, int64_t n);
 
-// Dot products of one weight row (n elements) with `count` (1...4) quantized activation rows
-// that start `x_stride` bytes apart; out[t] receives the product with row t. Sharing one
-// unpacked weight block among several activation rows is what makes prompt processing
-// faster per token than decoding.
+// Dot products of one weight row (n elements) with `count` (1...8) quantized activation rows
+// that start `x_stride` bytes apart; out[t] receives the product with row t, equal bit for bit
+// to the product with row t alone. Sharing one unpacked weight block among several activation
+// rows is what makes prompt processing faster per token than decoding: the K-quant kernels
+// unpack each super-block once for up to eight rows (more rows are taken eight at a time).
 #define QUILL_DOT_SIGNATURE(name) \
     void quill_dot_##name(const void *w, const void *x, int64_t x_stride, int count, int64_t n, float *out)
 QUILL_DOT_SIGNATURE(q4_0);

@@ -18,6 +18,12 @@ public final class MatMul: @unchecked Sendable {
     private let scratchColumns: Int
 
     static let rowTile = 16
+    /// Bytes of activation tiles one block of the tiled path keeps in L2 while runs of weight
+    /// rows pass by.
+    static let activationBlockBytes = 256 << 10
+    /// Activation rows one call of a (non-tiled) dot kernel takes: each unpacked weight block
+    /// meets them all.
+    static let rowsPerDot = 8
     static let tokenTile = 32
     /// The shortest run of rows a thread claims (about a microsecond of work when decoding).
     static let minimumRun = 16
@@ -30,9 +36,9 @@ public final class MatMul: @unchecked Sendable {
         let tiles = (maxTokens + Int(QUILL_TILE_ROWS) - 1) / Int(QUILL_TILE_ROWS)
         activationCapacity = max(maxTokens * maxColumns * 4, tiles * Int(quill_tile_bytes(Int64(maxColumns)))) + 64
         activations = .allocate(byteCount: activationCapacity, alignment: 64)
-        // Each thread's slice: a dequantized row, then 4 floats of multi-row results.
+        // Each thread's slice: a dequantized row, then the multi-row results.
         scratchColumns = maxColumns
-        scratch = .allocate(capacity: (maxColumns + 4) * pool.threadCount)
+        scratch = .allocate(capacity: (maxColumns + Self.rowsPerDot) * pool.threadCount)
     }
 
     deinit {
@@ -76,7 +82,7 @@ public final class MatMul: @unchecked Sendable {
         let scratch = self.scratch, scratchColumns = self.scratchColumns
         nextRow.store(0, ordering: .relaxed)
         pool.run { thread in
-            let s = scratch + thread * (scratchColumns + 4)
+            let s = scratch + thread * (scratchColumns + Self.rowsPerDot)
             let results = s + scratchColumns
             self.forEachClaimedRun(group, outs) { w, out, rows in
                 if tokens == 1 {
@@ -92,7 +98,7 @@ public final class MatMul: @unchecked Sendable {
                         for r in r0..<r1 {
                             var t = t0
                             while t < t1 {
-                                let count = min(4, t1 - t)
+                                let count = min(Self.rowsPerDot, t1 - t)
                                 w.dot(row: r, acts + t * stride, stride: stride, count: count, into: results, scratch: s)
                                 for i in 0..<count { out[(t + i) * w.rows + r] = results[i] }
                                 t += count
@@ -127,21 +133,30 @@ public final class MatMul: @unchecked Sendable {
         } else {
             pool.parallelFor(tiles) { range in for j in range { quantize(tile: j) } }
         }
+        // Tiles are taken a block at a time, as many as stay in a core's L2 cache: a long
+        // prompt's activations for a wide matrix (256 tokens of ffn_down: 1.7 MB) would
+        // otherwise be streamed from L3 again for every run of rows.
+        let tilesPerBlock = max(1, min(tiles, Self.activationBlockBytes / tileBytes))
         nextRow.store(0, ordering: .relaxed)
         pool.run { _ in
             self.forEachClaimedRun(group, outs) { w, out, rows in
-                // With several tiles, a run of rows short enough to stay in L1 meets every tile
-                // before the next run is read.
-                let run = tiles == 1 ? rows.count : Self.rowTile
-                var r0 = rows.lowerBound
-                while r0 < rows.upperBound {
-                    let r1 = min(rows.upperBound, r0 + run)
-                    for j in 0..<tiles {
-                        let count = min(tileRows, tokens - j * tileRows)
-                        w.tileDot(rows: r0..<r1, acts + j * tileBytes, count: count,
-                                  into: out + j * tileRows * w.rows + r0, outStride: w.rows)
+                var b0 = 0
+                while b0 < tiles {
+                    let b1 = min(tiles, b0 + tilesPerBlock)
+                    // With several tiles, a run of rows short enough to stay in L1 meets every
+                    // tile of the block before the next run is read.
+                    let run = b1 - b0 == 1 ? rows.count : Self.rowTile
+                    var r0 = rows.lowerBound
+                    while r0 < rows.upperBound {
+                        let r1 = min(rows.upperBound, r0 + run)
+                        for j in b0..<b1 {
+                            let count = min(tileRows, tokens - j * tileRows)
+                            w.tileDot(rows: r0..<r1, acts + j * tileBytes, count: count,
+                                      into: out + j * tileRows * w.rows + r0, outStride: w.rows)
+                        }
+                        r0 = r1
                     }
-                    r0 = r1
+                    b0 = b1
                 }
             }
         }

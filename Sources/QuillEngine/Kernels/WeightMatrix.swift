@@ -56,7 +56,7 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// Products of row `row` with `count` (1...4) prepared activation rows `stride` bytes
+    /// Products of row `row` with `count` (1...8) prepared activation rows `stride` bytes
     /// apart, into `out[0..<count]`. `scratch` holds `columns` floats for formats computed
     /// by dequantizing (Q2_K, Q3_K, BF16).
     @inline(__always)
