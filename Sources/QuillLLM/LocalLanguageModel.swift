@@ -78,7 +78,8 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
                         let tokens = result.tokens.map { Self.token($0, tokenizer) }
                         continuation.yield(.done(LLMResponse(
                             model: name, text: result.text, finishReason: result.finishReason.rawValue,
-                            usage: LLMUsage(inputTokens: result.promptTokens, outputTokens: result.tokens.count),
+                            usage: LLMUsage(inputTokens: result.promptTokens, outputTokens: result.tokens.count,
+                                            cachedInputTokens: result.cachedPromptTokens),
                             latency: end - started, timeToFirstToken: firstText.withLock { $0 }.map { $0 - started },
                             templateHash: request.templateHash, tokens: tokens)))
                         continuation.finish()

@@ -50,14 +50,16 @@ struct OpenAIOptions {
         }
     }
 
-    /// The usage object: the prompt is read once per request whatever `n` is; completion tokens
-    /// add up over the choices.
+    /// The usage object: the prompt is read once per request whatever `n` is (its cached
+    /// tokens are the first choice's: prompt positions the engine copied from an earlier
+    /// request instead of computing); completion tokens add up over the choices.
     static func usage(promptTokens: Int, responses: [LLMResponse]) -> JSONValue {
         let completion = responses.reduce(0) { $0 + $1.usage.outputTokens }
+        let cached = responses.first?.usage.cachedInputTokens ?? 0
         return .object([
             ("prompt_tokens", .int(promptTokens)), ("completion_tokens", .int(completion)),
             ("total_tokens", .int(promptTokens + completion)),
-            ("prompt_tokens_details", .object([("cached_tokens", .int(0))])),
+            ("prompt_tokens_details", .object([("cached_tokens", .int(cached))])),
             ("completion_tokens_details", .object([("reasoning_tokens", .int(0))])),
         ])
     }

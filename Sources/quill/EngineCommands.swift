@@ -182,6 +182,9 @@ struct Bench: ParsableCommand {
     @Option(name: .short, help: "Repetitions of each test (the mean and deviation are reported).")
     var r: Int = 3
 
+    @Option(help: "Also measure time to first token of a request whose first N tokens another request already read (prefix caching), against one whose prefix is new.")
+    var prefix: Int = 0
+
     @Flag(help: "Print one JSON object per test instead of a table.")
     var json = false
 
@@ -236,6 +239,28 @@ struct Bench: ParsableCommand {
             }
             results.append(("tg\(n)x\(b)", Array(rates.dropFirst())))
         }
+        var ttft: [(test: String, milliseconds: [Double])] = []
+        if prefix > 0 {
+            // Through the scheduler, as requests arrive: a new prefix, then the same prefix with
+            // another question (16 tokens each). Each round uses prefixes no earlier round saw.
+            var options = GenerationOptions()
+            options.sampling = .greedy
+            options.maxTokens = 1
+            var uncached: [Double] = [], cached: [Double] = []
+            for round in 0..<(r + 1) {
+                func ids(_ count: Int, _ seed: Int) -> [Int] { (0..<count).map { ($0 * 7919 + seed * 104_729 + 13) % c.vocabularySize } }
+                let shared = ids(prefix, 2 * round + 1)
+                let first = try model.generate(tokens: shared + ids(16, 1000 + round), options: options) { _ in true }
+                let second = try model.generate(tokens: shared + ids(16, 2000 + round), options: options) { _ in true }
+                guard round > 0 else { continue }
+                uncached.append(first.promptSeconds * 1000)
+                cached.append(second.promptSeconds * 1000)
+                if second.cachedPromptTokens < prefix {
+                    throw ValidationError("the second request reused \(second.cachedPromptTokens) of \(prefix) prefix tokens")
+                }
+            }
+            ttft = [("ttft\(prefix)+16", uncached), ("ttft\(prefix)+16_cached", cached)]
+        }
         let name = "\(c.name) \(file.tensor(named: "blk.0.attn_q.weight")?.type.name ?? "")"
         if !json {
             print("| model | size | threads | test | t/s |")
@@ -253,6 +278,14 @@ struct Bench: ParsableCommand {
                 print("{\"model\":\"\(name)\",\"threads\":\(transformer.pool.threadCount),\"test\":\"\(test)\",\"tokens_per_second\":\(mean),\"stddev\":\(sd)}")
             } else {
                 print(String(format: "| %@ | %.1f MiB | %d | %@ | %.2f ± %.2f |", name, sizeMB, transformer.pool.threadCount, test, mean, sd))
+            }
+        }
+        for (test, times) in ttft {
+            let mean = times.reduce(0, +) / Double(times.count)
+            if json {
+                print("{\"model\":\"\(name)\",\"threads\":\(transformer.pool.threadCount),\"test\":\"\(test)\",\"milliseconds\":\(mean)}")
+            } else {
+                print(String(format: "| %@ | %.1f MiB | %d | %@ | %.1f ms |", name, sizeMB, transformer.pool.threadCount, test, mean))
             }
         }
     }

@@ -25,6 +25,30 @@ final class SchedulerTests: XCTestCase {
         let fresh = try LocalModel(path: path).generate(prompt: shared + "What is the capital of Italy?", options: greedy(16))
         XCTAssertEqual(reused.tokenIDs, fresh.tokenIDs)
         XCTAssertEqual(reused.promptTokens, fresh.promptTokens)
+        // The shared start is reported as cached; a fresh model has nothing to reuse.
+        let sharedCount = warm.tokenizer.encode(shared).count
+        XCTAssertGreaterThanOrEqual(reused.cachedPromptTokens, sharedCount - 2)
+        XCTAssertLessThan(reused.cachedPromptTokens, reused.promptTokens)
+        XCTAssertEqual(fresh.cachedPromptTokens, 0)
+    }
+
+    /// Several finished prompts are kept: requests alternating between two system prompts
+    /// each reuse their own, and a follow-up turn reuses the whole previous exchange.
+    func testSeveralPrefixesAreKept() throws {
+        let model = try LocalModel(path: try TestModels.smolLM2Path())
+        let a = "You are a poet. Answer every question with a short rhyme about the sea and its waves. "
+        let b = "You are a chemist. Answer every question with one precise fact about the elements. "
+        _ = try model.generate(prompt: a + "Tell me about salt.", options: greedy(4))
+        _ = try model.generate(prompt: b + "Tell me about salt.", options: greedy(4))
+        let again = try model.generate(prompt: a + "Tell me about wind.", options: greedy(4))
+        XCTAssertGreaterThanOrEqual(again.cachedPromptTokens, model.tokenizer.encode(a).count - 2)
+        let question = model.tokenizer.encode(b + "Name a metal.")
+        let first = try model.generate(tokens: question, options: greedy(6)) { _ in true }
+        let exchange = question + first.tokenIDs + model.tokenizer.encode(" And another one?", addSpecial: false)
+        let followUp = try model.generate(tokens: exchange, options: greedy(4)) { _ in true }
+        // The first request's cache holds its prompt and (at least) every generated token but the last.
+        XCTAssertGreaterThanOrEqual(followUp.cachedPromptTokens, question.count + first.tokenIDs.count - 1)
+        XCTAssertLessThan(followUp.cachedPromptTokens, exchange.count)
     }
 
     /// Requests submitted from several threads at once are decoded together; each gets the

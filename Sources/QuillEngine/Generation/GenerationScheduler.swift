@@ -27,15 +27,19 @@ public final class GenerationScheduler: @unchecked Sendable {
     private var queue: [Job] = []
     private var running = false
     private var trie: TokenTrie?
-    /// The cache of the latest finished request, kept so the next prompt can reuse its start.
-    private var recent: (prompt: [Int], state: InferenceState)?
+    /// The caches of recently finished requests, so a new prompt can reuse their start.
+    private var prefixes: PrefixCache
     /// Shortest shared prompt start worth copying instead of evaluating.
     static let minimumSharedPrefix = 4
 
-    public init(model: LocalModel, maxSequences: Int = 16, prefillChunk: Int = 128) {
+    /// `keptPrefixes` finished requests' KV caches, `keptPrefixBytes` bytes of them at most, are
+    /// kept for prefix reuse.
+    public init(model: LocalModel, maxSequences: Int = 16, prefillChunk: Int = 128,
+                keptPrefixes: Int = 8, keptPrefixBytes: Int = 256 << 20) {
         self.model = model
         self.maxSequences = max(1, maxSequences)
         self.prefillChunk = max(1, min(prefillChunk, model.transformer.maxBatch))
+        prefixes = PrefixCache(capacity: keptPrefixes, byteBudget: keptPrefixBytes)
     }
 
     /// A submitted request; `cancel()` ends it at the next step with `FinishReason.cancelled`.
@@ -55,6 +59,8 @@ public final class GenerationScheduler: @unchecked Sendable {
         var state: InferenceState?
         var decoder: SequenceDecoder?
         var read = 0
+        /// Prompt tokens whose keys and values were copied from another sequence.
+        var reused = 0
         var promptDone = 0.0
 
         init(prompt: [Int], options: GenerationOptions, onEvent: @escaping @Sendable (GenerationEvent) -> Void) {
@@ -162,25 +168,25 @@ public final class GenerationScheduler: @unchecked Sendable {
     }
 
     /// Starts a new sequence's cache from the longest prompt start it shares with a sequence
-    /// in flight or the latest finished one (a shared system prompt, few-shot examples, a
-    /// chat template's preamble). At least the last prompt token is always evaluated, since
-    /// its logits are needed.
+    /// in flight or a recently finished one (a shared system prompt, few-shot examples, a
+    /// chat template's preamble, an earlier turn of the conversation). At least the last
+    /// prompt token is always evaluated, since its logits are needed.
     private func reusePrefix(for job: Job, state: InferenceState, active: [Job]) {
+        let limit = min(job.prompt.count - 1, state.contextLength)
         var best = 0
         var donor: InferenceState?
-        func consider(_ prompt: [Int], _ cache: InferenceState, filled: Int) {
-            let limit = min(filled, job.prompt.count - 1, prompt.count, state.contextLength)
-            var n = 0
-            while n < limit, prompt[n] == job.prompt[n] { n += 1 }
+        for other in active where other !== job {
+            guard let cache = other.state else { continue }
+            let n = PrefixCache.sharedCount(other.prompt, job.prompt, limit: min(limit, other.read, cache.position))
             if n > best { best = n; donor = cache }
         }
-        for other in active where other !== job {
-            if let cache = other.state { consider(other.prompt, cache, filled: min(other.read, cache.position)) }
+        if let kept = prefixes.longestMatch(for: job.prompt, limit: limit), kept.count > best {
+            (donor, best) = (kept.state, kept.count)
         }
-        if let recent { consider(recent.prompt, recent.state, filled: min(recent.prompt.count, recent.state.position)) }
         guard best >= Self.minimumSharedPrefix, let donor else { return }
         state.copyPrefix(from: donor, count: best)
         job.read = best
+        job.reused = best
     }
 
     /// Samples a job's next token from its fresh logits and reports the text it completed.
@@ -207,8 +213,10 @@ public final class GenerationScheduler: @unchecked Sendable {
         job.onEvent(.finished(GenerationResult(
             text: decoder.text, tokens: decoder.generated, promptTokens: job.prompt.count,
             finishReason: decoder.finish ?? .length, promptSeconds: promptDone - job.submitted,
-            generationSeconds: end - promptDone, cacheBytes: state.cacheBytes)))
-        recent = (job.prompt, state)
+            generationSeconds: end - promptDone, cacheBytes: state.cacheBytes, cachedPromptTokens: job.reused)))
+        // The cache holds the prompt and every generated token but the last: a follow-up that
+        // repeats this exchange (the next chat turn) reuses all of it.
+        prefixes.insert(tokens: Array(decoder.history.prefix(state.position)), state: state)
         job.state = nil
     }
 }

@@ -123,6 +123,9 @@ public struct GenerationResult: Sendable {
     public var generationSeconds: Double
     /// Size of the sequence's KV cache (reserved for the whole context of the request).
     public var cacheBytes: Int
+    /// Prompt tokens whose keys and values were copied from an earlier or concurrent request
+    /// sharing the same start, instead of being computed (prefix caching).
+    public var cachedPromptTokens: Int = 0
 
     public var tokenIDs: [Int] { tokens.map(\.id) }
 }

@@ -73,6 +73,9 @@ public final class InferenceState: @unchecked Sendable {
     /// Bytes the KV cache takes when full.
     public var cacheBytes: Int { 2 * layerCount * contextLength * kvDimension * MemoryLayout<Float>.size }
 
+    /// Bytes of the KV cache holding positions so far (the pages touched).
+    public var filledCacheBytes: Int { 2 * layerCount * position * kvDimension * MemoryLayout<Float>.size }
+
     /// The last evaluated position's logits.
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logits, count: vocabularySize) }
 
