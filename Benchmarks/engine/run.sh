@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The engine beside llama.cpp: same GGUF file, same thread count, runs interleaved so both
-# see the same machine state; tokens/s as ratios, plus Quill's load time and peak memory.
+# The engine beside llama.cpp: same GGUF files, same thread count, runs interleaved so both
+# see the same machine state; tokens/s as ratios, plus Quill's batched decoding, prefix-cached
+# time to first token, load time and peak memory.
 #
-#   Benchmarks/engine/run.sh            # SmolLM2 Q4_1 (pulled if needed), 2 threads
-#   MODEL=path.gguf THREADS=2 ROUNDS=3 Benchmarks/engine/run.sh
+#   Benchmarks/engine/run.sh                       # the three catalog models, 2 threads
+#   MODELS="smollm2 path/to/other.gguf" THREADS=2 ROUNDS=3 Benchmarks/engine/run.sh
 #
 # Needs llama.cpp built by Benchmarks/engine/build-llamacpp.sh (LLAMACPP_BIN, default
 # /work/cache/llama.cpp-build/bin). Writes Benchmarks/out/engine.md.
@@ -11,53 +12,65 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
+MODELS=${MODELS:-"smollm2 gemma3-270m qwen2.5-coder-0.5b"}
 LLAMACPP_BIN=${LLAMACPP_BIN:-/work/cache/llama.cpp-build/bin}
 OUT=Benchmarks/out
 mkdir -p "$OUT"
 
-swift build -c release --product quill >/dev/null
+swift build -c release -Xswiftc -enable-testing --build-tests >/dev/null
 Q=.build/release/quill
-MODEL=${MODEL:-$($Q pull smollm2 2>/dev/null | tail -1)}
 [ -x "$LLAMACPP_BIN/llama-bench" ] || { echo "llama-bench not found in $LLAMACPP_BIN; run Benchmarks/engine/build-llamacpp.sh" >&2; exit 1; }
 
 raw="$OUT/engine-raw.jsonl"
 : > "$raw"
-for round in $(seq "$ROUNDS"); do
-  echo "round $round/$ROUNDS" >&2
-  $Q bench -m "$MODEL" -t "$THREADS" -p 128,512 -n 64 -r 3 --json | sed 's/^/{"engine":"quill","row":/; s/$/}/' >> "$raw"
-  LD_LIBRARY_PATH="$LLAMACPP_BIN" "$LLAMACPP_BIN/llama-bench" -m "$MODEL" -t "$THREADS" -p 128,512 -n 64 -r 3 -o jsonl 2>/dev/null \
-    | sed 's/^/{"engine":"llama.cpp","row":/; s/$/}/' >> "$raw"
+prompt=$(python3 -c "print(' '.join(['The quick brown fox jumps over the lazy dog.'] * 50))")
+for name in $MODELS; do
+  case "$name" in *.gguf) model=$name ;; *) model=$($Q pull "$name" 2>/dev/null | tail -1) ;; esac
+  for round in $(seq "$ROUNDS"); do
+    echo "$name: round $round/$ROUNDS" >&2
+    $Q bench -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 --json \
+      | sed "s|^|{\"engine\":\"quill\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
+    LD_LIBRARY_PATH="$LLAMACPP_BIN" "$LLAMACPP_BIN/llama-bench" -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 -o jsonl 2>/dev/null \
+      | sed "s|^|{\"engine\":\"llama.cpp\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
+  done
+  # Batched decoding (8 sequences against one) and prefix caching (a 400-token shared start).
+  $Q bench -m "$model" -t "$THREADS" -p 0 -n 64 -b 8 -r 3 --prefix 400 --json \
+    | sed "s|^|{\"engine\":\"quill\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
+  # Peak memory of a whole generation (≈520-token prompt, 64 generated tokens).
+  stats=$( { /usr/bin/time -f "%M" $Q generate -m "$model" -t "$THREADS" --temp 0 --max-tokens 64 --verbose "$prompt" >/dev/null; } 2>&1)
+  echo "{\"engine\":\"quill\",\"file\":\"$model\",\"row\":{\"test\":\"rss\",\"kb\":$(echo "$stats" | tail -1),\"kv_mib\":$(echo "$stats" | sed -nE 's/.*KV cache ([0-9.]+) MiB.*/\1/p')}}" >> "$raw"
 done
 
-# Peak memory of a whole generation (512-token prompt, 64 generated tokens).
-prompt=$(python3 -c "print(' '.join(['The quick brown fox jumps over the lazy dog.'] * 50))")
-stats=$( { /usr/bin/time -f "%M" $Q generate -m "$MODEL" -t "$THREADS" --temp 0 --max-tokens 64 --verbose "$prompt" >/dev/null; } 2>&1)
-rss_kb=$(echo "$stats" | tail -1)
-kv_mib=$(echo "$stats" | sed -nE 's/.*KV cache ([0-9.]+) MiB.*/\1/p')
-
-python3 - "$raw" "$MODEL" "$THREADS" "$ROUNDS" "$rss_kb" "$kv_mib" > "$OUT/engine.md" <<'PY'
+python3 - "$raw" "$THREADS" "$ROUNDS" > "$OUT/engine.md" <<'PY'
 import json, os, statistics, sys, datetime
-raw, model, threads, rounds, rss_kb, kv_mib = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6])
-quill, llama, load = {}, {}, []
+raw, threads, rounds = sys.argv[1], sys.argv[2], sys.argv[3]
+files = {}
 for line in open(raw):
-    d = json.loads(line); row = d["row"]
+    d = json.loads(line); row = d["row"]; f = files.setdefault(d["file"], {"quill": {}, "llama": {}, "extra": {}})
     if d["engine"] == "quill":
-        if row["test"] == "load": load.append(row["milliseconds"])
-        else: quill.setdefault(row["test"], []).append(row["tokens_per_second"])
+        test = row["test"]
+        if test in ("load",) or test.startswith("ttft"): f["extra"].setdefault(test, []).append(row["milliseconds"])
+        elif test == "rss": f["extra"]["rss"] = row
+        else: f["quill"].setdefault(test, []).append(row["tokens_per_second"])
     else:
         test = f"pp{row['n_prompt']}" if row["n_gen"] == 0 else f"tg{row['n_gen']}"
-        llama.setdefault(test, []).append(row["avg_ts"])
-size = os.path.getsize(model)
+        f["llama"].setdefault(test, []).append(row["avg_ts"])
 print(f"Date: {datetime.date.today()}  ")
-print(f"Model: `{os.path.basename(model)}` ({size / 1e6:.1f} MB), {threads} threads, {rounds} interleaved rounds of 3 repetitions each  ")
-print(f"Command: `Benchmarks/engine/run.sh`\n")
-print("| test | Quill t/s | llama.cpp t/s | Quill / llama.cpp |")
-print("| --- | ---: | ---: | ---: |")
-for test in ["pp128", "pp512", "tg64"]:
-    q, l = statistics.median(quill[test]), statistics.median(llama[test])
-    print(f"| {test} | {q:.1f} | {l:.1f} | {q / l:.2f}× |")
-print(f"\nModel load (map, parse, tokenizer tables): median {statistics.median(load):.0f} ms over {len(load)} runs.  ")
-print(f"Peak RSS of `quill generate` (≈520-token prompt + 64 tokens): {rss_kb / 1024:.1f} MiB; "
-      f"bound: file {size / 1048576:.1f} MiB + KV cache {kv_mib:.1f} MiB + 100 MiB = {size / 1048576 + kv_mib + 100:.1f} MiB.")
+print(f"Command: `Benchmarks/engine/run.sh` ({threads} threads, {rounds} interleaved rounds of 3 repetitions; medians)\n")
+print("| model | test | Quill t/s | llama.cpp t/s | Quill / llama.cpp |")
+print("| --- | --- | ---: | ---: | ---: |")
+for path, f in files.items():
+    for test in ["pp128", "pp512", "tg64"]:
+        q, l = statistics.median(f["quill"][test]), statistics.median(f["llama"][test])
+        print(f"| {os.path.basename(path)} | {test} | {q:.1f} | {l:.1f} | {q / l:.2f}× |")
+print("\n| model | load | tg64 ×8 sequences (aggregate) | ×8 / ×1 | TTFT 400+16 tokens | with the 400 cached | cached / uncached | peak RSS (bound) |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for path, f in files.items():
+    e = f["extra"]; size = os.path.getsize(path) / 1048576
+    b8, one = statistics.median(f["quill"]["tg64x8"]), statistics.median(f["quill"]["tg64"])
+    un, ca = e["ttft400+16"][0], e["ttft400+16_cached"][0]
+    rss = e["rss"]; bound = size + rss["kv_mib"] + 100
+    print(f"| {os.path.basename(path)} | {statistics.median(e['load']):.0f} ms | {b8:.1f} t/s | {b8 / one:.2f}× | "
+          f"{un:.0f} ms | {ca:.0f} ms | {ca / un:.1%} | {rss['kb'] / 1024:.0f} MiB ({bound:.0f}) |")
 PY
 cat "$OUT/engine.md"
