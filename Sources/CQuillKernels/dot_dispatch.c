@@ -17,6 +17,13 @@ QUILL_DOT_KERNELS(QUILL_DISPATCH)
     }
 QUILL_TILE_KERNELS(QUILL_TILE_DISPATCH)
 
+#define QUILL_ROWS_DISPATCH(name) \
+    QUILL_ROWS_DOT_SIGNATURE(name) { \
+        if (quill_use_avx2()) quill_rows_dot_##name##_avx2(w, w_stride, rows, x, n, out); \
+        else quill_rows_dot_##name##_scalar(w, w_stride, rows, x, n, out); \
+    }
+QUILL_ROWS_KERNELS(QUILL_ROWS_DISPATCH)
+
 float quill_dot_f32(const float *a, const float *b, int64_t n) {
     return quill_use_avx2() ? quill_dot_f32_avx2(a, b, n) : quill_dot_f32_scalar(a, b, n);
 }

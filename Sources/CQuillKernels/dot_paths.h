@@ -19,6 +19,14 @@ QUILL_DOT_KERNELS(QUILL_DECLARE_PATHS)
 QUILL_TILE_KERNELS(QUILL_DECLARE_TILE_PATHS)
 #undef QUILL_DECLARE_TILE_PATHS
 
+#define QUILL_ROWS_KERNELS(X) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(q8_0)
+
+#define QUILL_DECLARE_ROWS_PATHS(name) \
+    void quill_rows_dot_##name##_scalar(const void *w, int64_t w_stride, int rows, const void *x, int64_t n, float *out); \
+    void quill_rows_dot_##name##_avx2(const void *w, int64_t w_stride, int rows, const void *x, int64_t n, float *out);
+QUILL_ROWS_KERNELS(QUILL_DECLARE_ROWS_PATHS)
+#undef QUILL_DECLARE_ROWS_PATHS
+
 float quill_dot_f32_scalar(const float *a, const float *b, int64_t n);
 float quill_dot_f32_avx2(const float *a, const float *b, int64_t n);
 float quill_dot_f16_f32_scalar(const uint16_t *a, const float *b, int64_t n);

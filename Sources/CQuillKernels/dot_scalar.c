@@ -113,6 +113,13 @@ static void tile32(block_sum_fn sum, const void *w, int64_t w_stride, int rows, 
     }
 QUILL_TILE_KERNELS(QUILL_SCALAR_TILE)
 
+/// Several weight rows against one activation row: the one-row products, row by row.
+#define QUILL_SCALAR_ROWS(name) \
+    void quill_rows_dot_##name##_scalar(const void *w, int64_t w_stride, int rows, const void *x, int64_t n, float *out) { \
+        for (int r = 0; r < rows; r++) quill_dot_##name##_scalar((const char *)w + r * w_stride, x, 0, 1, n, out + r); \
+    }
+QUILL_ROWS_KERNELS(QUILL_SCALAR_ROWS)
+
 /// One Q4_K or Q5_K super-block times a q8_K block (qh NULL for Q4_K).
 static float k45_block(uint16_t d, uint16_t dmin, const uint8_t *scales, const uint8_t *qh, const uint8_t *q,
                        const block_q8_K *x) {

@@ -66,6 +66,18 @@ QUILL_TILE_DOT_SIGNATURE(q5_0);
 QUILL_TILE_DOT_SIGNATURE(q5_1);
 QUILL_TILE_DOT_SIGNATURE(q8_0);
 
+// Decoding one token: `rows` (any number) weight rows starting `w_stride` bytes apart, each
+// times one a8 activation row (from quill_quantize_a8): out[r] = weight row r · x. Equal bit for
+// bit to quill_dot_<fmt> with one row, row by row; the AVX2 kernels take four rows at a time,
+// so four independent chains of float operations overlap and the activations are read once.
+#define QUILL_ROWS_DOT_SIGNATURE(name) \
+    void quill_rows_dot_##name(const void *w, int64_t w_stride, int rows, const void *x, int64_t n, float *out)
+QUILL_ROWS_DOT_SIGNATURE(q4_0);
+QUILL_ROWS_DOT_SIGNATURE(q4_1);
+QUILL_ROWS_DOT_SIGNATURE(q5_0);
+QUILL_ROWS_DOT_SIGNATURE(q5_1);
+QUILL_ROWS_DOT_SIGNATURE(q8_0);
+
 // Float kernels.
 float quill_dot_f32(const float *a, const float *b, int64_t n);
 float quill_dot_f16_f32(const uint16_t *a, const float *b, int64_t n);

@@ -4,10 +4,11 @@ import Synchronization
 /// Matrix products over the thread pool with preallocated scratch: `out[t][r] = W[r] · x[t]`.
 ///
 /// The threads claim runs of rows as they go (see `forEachClaimedRun`). Decode (one token) runs the
-/// one-row kernels. Several tokens (a prompt, or batched decoding) go through the tiled
-/// kernels in tiles of eight tokens for the 32-element formats, so each unpacked weight
-/// block meets eight tokens at once; with several tiles, a run of weight rows stays in L1
-/// while it meets every tile, and the weights are read once per batch instead of once per token.
+/// rows kernels, which take several weight rows against the one activation row. Several tokens
+/// (a prompt, or batched decoding) go through the tiled kernels in tiles of eight tokens for the
+/// 32-element formats, so each unpacked weight block meets eight tokens at once; with several
+/// tiles, a run of weight rows stays in L1 while it meets every tile, and the weights are read
+/// once per batch instead of once per token.
 public final class MatMul: @unchecked Sendable {
     public let pool: ThreadPool
     /// Quantized activations: `maxTokens` rows of the largest format.
@@ -86,7 +87,7 @@ public final class MatMul: @unchecked Sendable {
             let results = s + scratchColumns
             self.forEachClaimedRun(group, outs) { w, out, rows in
                 if tokens == 1 {
-                    for r in rows { w.dot(row: r, acts, stride: stride, count: 1, into: out + r, scratch: s) }
+                    w.rowsDot(rows: rows, acts, into: out + rows.lowerBound, scratch: s)
                     return
                 }
                 var r0 = rows.lowerBound

@@ -89,6 +89,29 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// Products of rows `rows` with one prepared activation row (decoding one token), into
+    /// `out[0..<rows.count]`. The 32-element formats have kernels that take four rows per step:
+    /// one row's products form a chain of dependent float operations per block, so a row
+    /// alone waits on latency, while four rows' chains overlap (and their activation block is
+    /// loaded once); each result is still the one-row product bit for bit. Other formats go
+    /// row by row through `dot`. `scratch` is as for `dot`.
+    @inline(__always)
+    func rowsDot(rows: Range<Int>, _ x: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>,
+                 scratch: UnsafeMutablePointer<Float>) {
+        let w = data + rows.lowerBound * rowBytes
+        let ws = Int64(rowBytes), r = Int32(rows.count), n = Int64(columns)
+        switch type {
+        case .q4_0: quill_rows_dot_q4_0(w, ws, r, x, n, out)
+        case .q4_1: quill_rows_dot_q4_1(w, ws, r, x, n, out)
+        case .q5_0: quill_rows_dot_q5_0(w, ws, r, x, n, out)
+        case .q5_1: quill_rows_dot_q5_1(w, ws, r, x, n, out)
+        case .q8_0: quill_rows_dot_q8_0(w, ws, r, x, n, out)
+        default:
+            // One activation row: its stride is never used.
+            for row in rows { dot(row: row, x, stride: 0, count: 1, into: out + (row - rows.lowerBound), scratch: scratch) }
+        }
+    }
+
     /// Whether `tileDot` serves this format: every format with `.a8` activations.
     var hasTileKernel: Bool { activationFormat == .a8 }
 
