@@ -124,9 +124,56 @@ void quill_quantize_a8_tile(const float *x, int64_t x_stride, int count, int64_t
     }
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+/// One q8_K block, eight lanes at a time, identical to the scalar loop below: the signed
+/// extreme is the first element of the largest magnitude, the products are the same, and
+/// vcvtps2dq rounds to nearest even as lrintf does. Returns 0 (block left unwritten) for an
+/// all-zero block, which the scalar path handles.
+AVX2_TARGET static int quantize_q8_K_block_avx2(const float *x, block_q8_K *y) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 amax8 = _mm256_setzero_ps();
+    for (int j = 0; j < QK_K; j += 8) amax8 = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)), amax8);
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax8), _mm256_extractf128_ps(amax8, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float amax = _mm_cvtss_f32(m);
+    if (amax == 0) return 0;
+    const __m256 target = _mm256_set1_ps(amax);
+    float max = 0;
+    for (int j = 0; j < QK_K; j += 8) {
+        const int hits = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)), target, _CMP_EQ_OQ));
+        if (hits) { max = x[j + __builtin_ctz(hits)]; break; }
+    }
+    const float iscale = -127.0f / max;
+    const __m256 vscale = _mm256_set1_ps(iscale);
+    const __m256i top = _mm256_set1_epi32(127);
+    for (int j = 0; j < QK_K; j += 32) {
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            q[k] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(vscale, _mm256_loadu_ps(x + j + 8 * k))), top);
+        }
+        // Sums of the two 16-element groups (the values fit int16 sums exactly).
+        for (int g = 0; g < 2; g++) {
+            __m256i s = _mm256_add_epi32(q[2 * g], q[2 * g + 1]);
+            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            h = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 1));
+            y->bsums[j / 16 + g] = (int16_t)_mm_cvtsi128_si32(h);
+        }
+        const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_storeu_si256((__m256i *)(y->qs + j), _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+    y->d = 1.0f / iscale;
+    return 1;
+}
+#endif
+
 void quill_quantize_q8_K(const float *x, void *out, int64_t n) {
     block_q8_K *y = out;
     for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+#if defined(__x86_64__) || defined(__i386__)
+        if (quill_use_avx2() && quantize_q8_K_block_avx2(x, &y[i])) continue;
+#endif
         // Scale by the signed extreme so it maps to exactly -127 (ggml does the same).
         float amax = 0, max = 0;
         for (int j = 0; j < QK_K; j++) {

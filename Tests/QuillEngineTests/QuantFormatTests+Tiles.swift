@@ -23,6 +23,29 @@ extension QuantFormatTests {
     /// The kernel paths this CPU can run (AVX2 first when present).
     static var paths: [Int32] { quill_kernels_have_avx2() != 0 ? [0, 1] : [1] }
 
+    /// The AVX2 q8_K quantizer writes the scalar one's bytes: scale, values (ties to even, the
+    /// signed extreme at -127) and sub-block sums, including an all-zero block and a block whose
+    /// largest magnitude occurs twice with both signs.
+    func testQ8KQuantizerPathsAgree() {
+        var rng = RandomGenerator(seed: 0x08C8)
+        let n = 256 * 6
+        var x = (0..<n).map { i in Float([1, 0.01, 30][i / 512]) * normal(&rng) }
+        for j in 256..<512 { x[j] = 0 }
+        for j in 512..<768 { x[j] = Float(j % 64) - 31.5 }
+        x[900] = -50; x[950] = 50
+        let bytes = n / 256 * 292
+        defer { quill_kernels_force_scalar(0) }
+        let outputs = Self.paths.map { scalar in
+            quill_kernels_force_scalar(scalar)
+            return [UInt8](unsafeUninitializedCapacity: bytes) { buffer, count in
+                buffer.initialize(repeating: 0xA5)
+                quill_quantize_q8_K(x, buffer.baseAddress!, Int64(n))
+                count = bytes
+            }
+        }
+        XCTAssertEqual(outputs.first, outputs.last)
+    }
+
     /// Each tile row holds exactly the blocks `quill_quantize_a8` writes for it, at the places
     /// `block_a8x8` documents, and rows past `count` are zero; the AVX2 and scalar quantizers
     /// write the same bytes.
