@@ -1,19 +1,14 @@
-// The gated feed-forward's activations, act(gate) · up over a layer's ffn rows: SiLU (llama,
-// qwen2) and GELU with the tanh approximation (gemma3). With libm's tanhf and expf they took
-// 14% of Gemma 3's prompt processing; here both come from the vector exp of simd_avx2.h.
+// Gemma's gated feed-forward activation, gelu_tanh(gate) · up over a layer's ffn rows. With
+// libm's tanhf (and its expm1f) it took 14% of Gemma 3's prompt processing; here it comes from
+// the vector exp of simd_avx2.h.
 //
-// Both are x · σ(z) for a logistic σ (SiLU: z = x; tanh GELU: 0.5·(1 + tanh(u)) = σ(2u)), and
-// σ(z) = 1 / (1 + e^-z) for z ≥ 0, e^z / (1 + e^z) for z < 0, so the exp only ever sees
-// arguments ≤ 0 and cannot overflow.
+// 0.5·(1 + tanh(u)) = σ(2u) for the logistic σ, and σ(z) = 1 / (1 + e^-z) for z ≥ 0,
+// e^z / (1 + e^z) for z < 0, so the exp only ever sees arguments ≤ 0 and cannot overflow.
 #include <math.h>
 #include "quill_kernels.h"
 #include "blocks.h"
 
 static const float sqrt_2_over_pi = 0.79788456080286535588f;
-
-static void silu_scalar(float *gate, const float *up, int64_t n) {
-    for (int64_t i = 0; i < n; i++) gate[i] = gate[i] / (1 + expf(-gate[i])) * up[i];
-}
 
 static void gelu_scalar(float *gate, const float *up, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
@@ -34,15 +29,6 @@ AVX2_TARGET static inline __m256 times_logistic(__m256 x, __m256 z) {
     return _mm256_div_ps(numerator, _mm256_add_ps(one, e));
 }
 
-AVX2_TARGET static void silu_avx2(float *gate, const float *up, int64_t n) {
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 g = _mm256_loadu_ps(gate + i);
-        _mm256_storeu_ps(gate + i, _mm256_mul_ps(times_logistic(g, g), _mm256_loadu_ps(up + i)));
-    }
-    silu_scalar(gate + i, up + i, n - i);
-}
-
 AVX2_TARGET static void gelu_avx2(float *gate, const float *up, int64_t n) {
     // z = 2u = 2·√(2/π)·(g + 0.044715·g³)
     const __m256 a = _mm256_set1_ps(2 * sqrt_2_over_pi), b = _mm256_set1_ps(2 * sqrt_2_over_pi * 0.044715f);
@@ -55,13 +41,6 @@ AVX2_TARGET static void gelu_avx2(float *gate, const float *up, int64_t n) {
     gelu_scalar(gate + i, up + i, n - i);
 }
 #endif
-
-void quill_swiglu_f32(float *gate, const float *up, int64_t n) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (quill_use_avx2()) { silu_avx2(gate, up, n); return; }
-#endif
-    silu_scalar(gate, up, n);
-}
 
 void quill_geglu_f32(float *gate, const float *up, int64_t n) {
 #if defined(__x86_64__) || defined(__i386__)
