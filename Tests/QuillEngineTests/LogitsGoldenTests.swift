@@ -40,60 +40,61 @@ final class LogitsGoldenTests: XCTestCase {
         return result
     }
 
-    /// The quantized path (8-bit activations, as llama.cpp): top-1 agrees on ≥ 98% of
-    /// positions and the mean absolute logit difference is ≤ 0.25.
-    func testQuantizedPathMatchesLlamaCpp() throws {
-        let c = try compare(try TestModels.sharedSmolLM2(), fixture: "logits/smollm2-q4_1.jsonl")
-        print("quantized path vs llama.cpp: \(c.positions) positions, top-1 \(c.top1Agreements)/\(c.positions), mean |Δ| \(c.meanAbsoluteDifference), max |Δ| \(c.maxDifference)")
-        XCTAssertEqual(c.positions, 288)
-        XCTAssertGreaterThanOrEqual(c.top1Rate, 0.98)
+    /// Compares a model with a fixture and prints the figures under `label`.
+    private func measure(_ label: String, _ model: LocalModel, fixture: String) throws -> Comparison {
+        let c = try compare(model, fixture: fixture)
+        print("\(label): \(c.positions) positions, top-1 \(c.top1Agreements)/\(c.positions), mean |Δ| \(c.meanAbsoluteDifference), max |Δ| \(c.maxDifference)")
+        return c
+    }
+
+    /// The quantized path (8-bit activations, as llama.cpp): top-1 agrees on at least `top1` of
+    /// the positions and the mean absolute logit difference is ≤ 0.25.
+    private func checkQuantized(_ label: String, _ model: LocalModel, fixture: String, top1: Double = 0.98) throws {
+        let c = try measure(label, model, fixture: fixture)
+        XCTAssertGreaterThanOrEqual(c.positions, 200)
+        XCTAssertGreaterThanOrEqual(c.top1Rate, top1)
         XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.25)
+    }
+
+    /// SmolLM2 Q4_1 (llama).
+    func testQuantizedPathMatchesLlamaCpp() throws {
+        try checkQuantized("quantized path vs llama.cpp", try TestModels.sharedSmolLM2(), fixture: "logits/smollm2-q4_1.jsonl")
     }
 
     /// Qwen2.5-Coder 0.5B (q/k/v biases, NEOX rope, separate output; Q5_0, Q8_0, Q4_K, Q6_K).
     func testQwen2MatchesLlamaCpp() throws {
         let model = try LocalModel(path: try TestModels.catalogModel("qwen2.5-coder-0.5b"))
-        let c = try compare(model, fixture: "logits/qwen2.5-coder-0.5b.jsonl")
-        print("qwen2 vs llama.cpp: \(c.positions) positions, top-1 \(c.top1Agreements)/\(c.positions), mean |Δ| \(c.meanAbsoluteDifference), max |Δ| \(c.maxDifference)")
-        XCTAssertGreaterThanOrEqual(c.positions, 200)
-        XCTAssertGreaterThanOrEqual(c.top1Rate, 0.98)
-        XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.25)
+        try checkQuantized("qwen2 vs llama.cpp", model, fixture: "logits/qwen2.5-coder-0.5b.jsonl")
     }
 
     /// Gemma 3 270M (scaled embeddings, per-head q/k norms, post-block norms, GeGLU, windowed
     /// and global layers with their own rope bases, 262k tied output), including positions
-    /// past its 512-token window.
+    /// past its 512-token window. 358 of 370 (96.8%) agree, short of the 98% aimed for: every
+    /// miss is a near tie (llama.cpp's two best 0.02–0.35 apart), and the exact path below
+    /// agrees everywhere, so the misses are 8-bit activation noise (both engines') rather than
+    /// a wrong block.
     func testGemma3MatchesLlamaCpp() throws {
         let model = try LocalModel(path: try TestModels.catalogModel("gemma3-270m"))
-        let c = try compare(model, fixture: "logits/gemma3-270m-q4_k_m.jsonl")
-        print("gemma3 vs llama.cpp: \(c.positions) positions, top-1 \(c.top1Agreements)/\(c.positions), mean |Δ| \(c.meanAbsoluteDifference), max |Δ| \(c.maxDifference)")
-        XCTAssertGreaterThanOrEqual(c.positions, 200)
-        // 357 of 370 (96.5%), short of the 98% aimed for: every miss is a near tie (llama.cpp's
-        // two best 0.02–0.35 apart), and the exact path below agrees everywhere, so the misses
-        // are 8-bit activation noise (both engines') rather than a wrong block.
-        XCTAssertGreaterThanOrEqual(c.top1Rate, 0.96)
-        XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.25)
-    }
-
-    /// Gemma 3's exact path (every weight dequantized, f32 activations) against llama.cpp's run
-    /// of the file requantized to F32 (f32 KV cache, flash attention off). llama.cpp takes GELU
-    /// from a table of f16 values, which alone moves logits by up to ~0.02.
-    func testGemma3ExactF32PathMatchesLlamaCppF32() throws {
-        let model = try LocalModel(path: try TestModels.catalogModel("gemma3-270m"), exactF32: true)
-        let c = try compare(model, fixture: "logits/gemma3-270m-f32.jsonl")
-        print("gemma3 exact f32 path vs llama.cpp F32: \(c.positions) positions, top-1 \(c.top1Agreements)/\(c.positions), mean |Δ| \(c.meanAbsoluteDifference), max |Δ| \(c.maxDifference)")
-        XCTAssertEqual(c.top1Agreements, c.positions)
-        XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.01)
-        XCTAssertLessThanOrEqual(c.maxDifference, 0.05)
+        try checkQuantized("gemma3 vs llama.cpp", model, fixture: "logits/gemma3-270m-q4_k_m.jsonl", top1: 0.96)
     }
 
     /// The exact path (weights dequantized to f32, f32 activations) against llama.cpp's run
     /// of the same weights requantized to F32: within 1e-3 everywhere.
     func testExactF32PathMatchesLlamaCppF32() throws {
         let model = try LocalModel(path: try TestModels.smolLM2Path(), exactF32: true)
-        let c = try compare(model, fixture: "logits/smollm2-f32.jsonl")
-        print("exact f32 path vs llama.cpp F32: \(c.positions) positions, top-1 \(c.top1Agreements)/\(c.positions), mean |Δ| \(c.meanAbsoluteDifference), max |Δ| \(c.maxDifference)")
+        let c = try measure("exact f32 path vs llama.cpp F32", model, fixture: "logits/smollm2-f32.jsonl")
         XCTAssertEqual(c.top1Agreements, c.positions)
         XCTAssertLessThanOrEqual(c.maxDifference, 1e-3)
+    }
+
+    /// Gemma 3's exact path against llama.cpp's run of the file requantized to F32 (f32 KV
+    /// cache, flash attention off). llama.cpp takes GELU from a table of f16 values, which
+    /// alone moves logits by up to ~0.02.
+    func testGemma3ExactF32PathMatchesLlamaCppF32() throws {
+        let model = try LocalModel(path: try TestModels.catalogModel("gemma3-270m"), exactF32: true)
+        let c = try measure("gemma3 exact f32 path vs llama.cpp F32", model, fixture: "logits/gemma3-270m-f32.jsonl")
+        XCTAssertEqual(c.top1Agreements, c.positions)
+        XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.01)
+        XCTAssertLessThanOrEqual(c.maxDifference, 0.05)
     }
 }
