@@ -42,7 +42,8 @@ struct PrefixCache {
     mutating func longestMatch(for prompt: [Int], limit: Int) -> (state: InferenceState, count: Int)? {
         var best = 0, index = -1
         for (i, entry) in entries.enumerated() {
-            let n = Self.sharedCount(entry.tokens, prompt, limit: min(limit, entry.state.position))
+            // An entry's tokens are exactly the positions its cache holds.
+            let n = Self.sharedCount(entry.tokens, prompt, limit: limit)
             if n > best { best = n; index = i }
         }
         guard index >= 0 else { return nil }
