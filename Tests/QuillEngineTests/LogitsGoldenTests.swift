@@ -69,10 +69,12 @@ final class LogitsGoldenTests: XCTestCase {
 
     /// Gemma 3 270M (scaled embeddings, per-head q/k norms, post-block norms, GeGLU, windowed
     /// and global layers with their own rope bases, 262k tied output), including positions
-    /// past its 512-token window. 358 of 370 (96.8%) agree, short of the 98% aimed for: every
+    /// past its 512-token window. 360 of 370 (97.3%) agree, short of the 98% aimed for: every
     /// miss is a near tie (llama.cpp's two best 0.02–0.35 apart), and the exact path below
-    /// agrees everywhere, so the misses are 8-bit activation noise (both engines') rather than
-    /// a wrong block.
+    /// agrees everywhere, so the misses are 8-bit activation noise rather than a wrong block.
+    /// llama.cpp against itself shows the same noise: its run of this file with an f32 KV cache
+    /// and flash attention off agrees with its default run (the fixture) at 356 of 370
+    /// positions, mean |Δ| 0.216 (measured 2026-12-07).
     func testGemma3MatchesLlamaCpp() throws {
         let model = try LocalModel(path: try TestModels.catalogModel("gemma3-270m"))
         try checkQuantized("gemma3 vs llama.cpp", model, fixture: "logits/gemma3-270m-q4_k_m.jsonl", top1: 0.96)
@@ -88,13 +90,12 @@ final class LogitsGoldenTests: XCTestCase {
     }
 
     /// Gemma 3's exact path against llama.cpp's run of the file requantized to F32 (f32 KV
-    /// cache, flash attention off). llama.cpp takes GELU from a table of f16 values, which
-    /// alone moves logits by up to ~0.02.
+    /// cache, flash attention off); GELU is ggml's half-precision table on both sides.
     func testGemma3ExactF32PathMatchesLlamaCppF32() throws {
         let model = try LocalModel(path: try TestModels.catalogModel("gemma3-270m"), exactF32: true)
         let c = try measure("gemma3 exact f32 path vs llama.cpp F32", model, fixture: "logits/gemma3-270m-f32.jsonl")
         XCTAssertEqual(c.top1Agreements, c.positions)
-        XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.01)
-        XCTAssertLessThanOrEqual(c.maxDifference, 0.05)
+        XCTAssertLessThanOrEqual(c.meanAbsoluteDifference, 0.003)
+        XCTAssertLessThanOrEqual(c.maxDifference, 0.025)
     }
 }

@@ -95,8 +95,8 @@ void quill_attention_scores(const float *q, int heads, const float *keys, int64_
 void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *values, int64_t stride,
                             int64_t count, int64_t n, float *out);
 
-/// gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU), in place; within ~1e-6 relative of libm's
-/// tanhf formula on the AVX2 path.
+/// gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU), in place, with ggml's rounding of the GELU's
+/// input and result to half precision (0 at or below -10, gate[i] · up[i] at or above 10).
 void quill_geglu_f32(float *gate, const float *up, int64_t n);
 
 /// ln Σ exp(x[i]), computed stably (the row's maximum is subtracted first); log-probabilities

@@ -28,17 +28,26 @@ public final class ThreadPool: @unchecked Sendable {
     /// Waiting this long for the workers at the end of a run means one was kept from its core
     /// (the threads normally finish within microseconds of each other).
     static let contendedNanoseconds: UInt64 = 1_000_000
-    /// How many runs stay on the calling thread after a first contention, doubling while
+    /// A share of contended runs (of the recent ones) at which the pool backs off, in units of
+    /// `contentionScore` (see `noteEnd`): a competing load keeps the worker from its core at most
+    /// barriers, while a host that pauses a virtual core now and then delays a few runs in a
+    /// thousand, in bursts (measured on a quiet 2-core VM: 0–30 of 30,000), which must not make
+    /// the following runs serial.
+    static let contendedShareToBackOff = 0.125
+    /// How many runs stay on the calling thread after a back-off starts, doubling while
     /// contention keeps coming back (a competing load) up to `maximumSerialRuns`.
     static let minimumSerialRuns = 16
     static let maximumSerialRuns = 4_096
-    /// Parallel runs without contention after which one contention counts as a first again.
+    /// Uncontended parallel runs after which a back-off starts again at `minimumSerialRuns`.
     static let quietRuns = 1_024
     /// Runs left to do on the calling thread alone, the next back-off, and the parallel runs
     /// since the last contention (only touched by the thread calling `run`).
     private nonisolated(unsafe) var serialRuns = 0
     private nonisolated(unsafe) var backoff = ThreadPool.minimumSerialRuns
     private nonisolated(unsafe) var runsSinceContention = 0
+    /// Decaying count of recent contended runs: each parallel run scales it by 31/32 and a
+    /// contended one adds 256, so a steady share f of contended runs holds it near 8192·f.
+    private nonisolated(unsafe) var contentionScore = 0
 
     /// A pool using `threads` threads in all (the caller counts as one). Default: every core.
     public init(threads: Int? = nil) {
@@ -78,9 +87,10 @@ public final class ThreadPool: @unchecked Sendable {
         if threadCount == 1 { body(0); return }
         // On a machine busy with other work, a worker can wait a whole time slice for a core
         // while this thread spins at the barrier, and a forward pass has hundreds of barriers:
-        // measured 25× slower than serial. After a run whose end waited that long, the next
-        // runs do every thread's share here, one after another, then try the workers again
-        // (`noteContention`: a few runs for a hiccup, up to thousands under a steady load).
+        // measured 25× slower than serial. When runs whose end waited that long become a large
+        // share of the recent ones, the next runs do every thread's share here, one after
+        // another, then try the workers again (`noteEnd`; a few runs at first, up to thousands
+        // under a steady load).
         if serialRuns > 0 {
             serialRuns -= 1
             for index in 0..<threadCount { body(index) }
@@ -95,6 +105,7 @@ public final class ThreadPool: @unchecked Sendable {
                 pthread_cond_broadcast(wake)
                 pthread_mutex_unlock(mutex)
             }
+            let start = Self.nanoseconds()
             body(0)
             // When the machine is oversubscribed a worker may be waiting for this core: after
             // a short spin, yield it instead of burning the worker's time slice.
@@ -109,17 +120,33 @@ public final class ThreadPool: @unchecked Sendable {
                     quill_cpu_relax()
                 }
             }
-            if waitStart != 0, Self.nanoseconds() - waitStart > Self.contendedNanoseconds {
-                noteContention()
+            // Contended: the wait outlasted both the threshold and this thread's own share, so
+            // the run took over twice what it should. (A long prompt's run may lag a millisecond
+            // behind a page fault or a paused virtual core at little cost; serial runs cost half.)
+            if waitStart != 0 {
+                let waited = Self.nanoseconds() - waitStart
+                noteEnd(contended: waited > max(Self.contendedNanoseconds, waitStart - start))
             } else {
-                runsSinceContention += 1
+                noteEnd(contended: false)
             }
             job = nil
         }
     }
 
-    /// Backs off to serial runs: briefly for an isolated hiccup (another thread of this process
-    /// took the core for a moment), for longer and longer while a competing load persists.
+    /// Counts a parallel run's end; backs off to serial runs when contended runs have become a
+    /// large share of the recent ones.
+    private func noteEnd(contended: Bool) {
+        contentionScore -= contentionScore >> 5
+        if !contended {
+            runsSinceContention += 1
+            return
+        }
+        contentionScore += 256
+        if Double(contentionScore) >= Self.contendedShareToBackOff * 8192 { noteContention() }
+    }
+
+    /// Backs off to serial runs: briefly at first, for longer and longer while a competing load
+    /// persists.
     private func noteContention() {
         if runsSinceContention >= Self.quietRuns { backoff = Self.minimumSerialRuns }
         serialRuns = backoff
