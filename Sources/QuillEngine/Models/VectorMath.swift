@@ -27,14 +27,15 @@ enum VectorMath {
         for i in 0..<n { x[i] *= inverse }
     }
 
-    /// gate = act(gate) * up, in place: SwiGLU (silu) or GeGLU (GELU, tanh approximation).
+    /// gate = act(gate) * up, in place: SwiGLU (silu) or GeGLU (GELU, tanh approximation, from
+    /// ggml's half-precision table; see activation.c).
     static func gatedActivation(_ activation: Architecture.Activation, _ gate: UnsafeMutablePointer<Float>,
                                 _ up: UnsafePointer<Float>, count n: Int) {
         switch activation {
         case .silu:
             // libm's expf, kept: SiLU is a small share of llama/qwen2 passes, and a vector exp
-            // like GeGLU's (within 1e-6) moved near-tie arg-maxes of the quantized path
-            // (Qwen2.5's top-1 agreement with llama.cpp: 322 → 317 of 326, measured).
+            // (within 1e-6) moved near-tie arg-maxes of the quantized path (Qwen2.5's top-1
+            // agreement with llama.cpp: 322 → 317 of 326, measured).
             for i in 0..<n {
                 let g = gate[i]
                 gate[i] = g / (1 + expf(-g)) * up[i]
