@@ -3,8 +3,8 @@ import Foundation
 import XCTest
 
 /// GeGLU as ggml computes it (GELU of the input rounded to half precision, its result rounded
-/// to half precision, pass-through beyond ±10), on both paths, over the range the feed-forward
-/// sees and past it (where the exp underflows).
+/// to half precision, 0 below -10 and pass-through above 10), on both paths, over the range the
+/// feed-forward sees and past ±10.
 final class ActivationTests: XCTestCase {
     private let n = 4099
     private var gate: [Float] {
