@@ -54,12 +54,14 @@ let package = Package(
         ),
         // Helpers shared by the test targets (running the built `quill`).
         .target(name: "QuillTestSupport", path: "Tests/QuillTestSupport"),
+        // Counts malloc calls for the allocation tests (replaces malloc in the test process).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(name: "QuillLanguageTests", dependencies: ["QuillLanguage", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillLLMTests", dependencies: ["QuillLLM", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: ["QuillServer", "Quill", "QuillEngine", "QuillTestSupport"], exclude: ["Python"]),
         .testTarget(name: "QuillMonitoringTests", dependencies: ["Quill", "QuillEngine", "QuillRunStore", "QuillOTel", "QuillServer", "QuillTestSupport"]),
         .testTarget(name: "QuillREPLTests", dependencies: ["QuillREPL", "Quill", "QuillTestSupport"]),
         .testTarget(name: "QuillEmbeddingTests", dependencies: ["Quill", "QuillTestSupport"]),
-        .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "QuillEngineTests", dependencies: ["QuillEngine", "CQuillKernels", "Quill", "QuillTestSupport", "CAllocationCounter"], resources: [.copy("Fixtures")]),
     ]
 )

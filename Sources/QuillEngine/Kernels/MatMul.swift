@@ -9,7 +9,7 @@ import Synchronization
 /// 32-element formats, so each unpacked weight block meets eight tokens at once; with several
 /// tiles, a run of weight rows stays in L1 while it meets every tile, and the weights are read
 /// once per batch instead of once per token.
-public final class MatMul: @unchecked Sendable {
+public final class MatMul: ThreadPoolJob, @unchecked Sendable {
     public let pool: ThreadPool
     /// Quantized activations: `maxTokens` rows of the largest format.
     private let activations: UnsafeMutableRawPointer
@@ -30,6 +30,18 @@ public final class MatMul: @unchecked Sendable {
     static let minimumRun = 16
     /// The first row of the current product not yet claimed by a thread.
     private let nextRow = Atomic<Int>(0)
+
+    /// The steps of a product that run on the pool.
+    private enum Pass { case quantizeRows, quantizeTiles, rows, tiles }
+    /// The current product, set by `multiply` for the pool's threads (a product's state lives
+    /// here rather than in closures, so running it allocates nothing; see `ThreadPoolJob`).
+    private var pass = Pass.rows
+    private var group = UnsafeBufferPointer<WeightMatrix>(start: nil, count: 0)
+    private var outs = UnsafeBufferPointer<UnsafeMutablePointer<Float>>(start: nil, count: 0)
+    private var input: UnsafePointer<Float>?
+    private var tokens = 0
+    /// Bytes per quantized activation row (`.rows`), per tile, tiles, and tiles per L2 block (`.tiles`).
+    private var stride = 0, tileBytes = 0, tiles = 0, tilesPerBlock = 0
 
     public init(pool: ThreadPool, maxTokens: Int, maxColumns: Int) {
         self.pool = pool
@@ -64,101 +76,130 @@ public final class MatMul: @unchecked Sendable {
     /// the input width and activation format.
     public func multiply(_ group: UnsafeBufferPointer<WeightMatrix>, _ x: UnsafePointer<Float>, tokens: Int,
                          into outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
-        if tokens > 1 && group[0].hasTileKernel {
-            multiplyTiled(group, x, tokens: tokens, into: outs)
+        let first = group[0]
+        self.group = group
+        self.outs = outs
+        input = x
+        self.tokens = tokens
+        if tokens > 1 && first.hasTileKernel {
+            multiplyTiled()
             return
         }
-        let first = group[0]
-        let columns = first.columns
-        let stride = first.activationFormat.rowBytes(columns)
-        precondition(stride * tokens <= activationCapacity && columns <= scratchColumns, "matmul scratch too small")
-        let acts = activations
+        stride = first.activationFormat.rowBytes(first.columns)
+        precondition(stride * tokens <= activationCapacity && first.columns <= scratchColumns, "matmul scratch too small")
         if tokens == 1 {
-            first.quantize(x, into: acts)
+            first.quantize(x, into: activations)
         } else {
-            pool.parallelFor(tokens) { range in
-                for t in range { first.quantize(x + t * columns, into: acts + t * stride) }
-            }
+            runPass(.quantizeRows)
         }
-        let scratch = self.scratch, scratchColumns = self.scratchColumns
         nextRow.store(0, ordering: .relaxed)
-        pool.run { thread in
-            let s = scratch + thread * (scratchColumns + Self.rowsPerDot)
-            let results = s + scratchColumns
-            self.forEachClaimedRun(group, outs) { w, out, rows in
-                if tokens == 1 {
-                    w.rowsDot(rows: rows, acts, into: out + rows.lowerBound, scratch: s)
-                    return
-                }
-                var r0 = rows.lowerBound
-                while r0 < rows.upperBound {
-                    let r1 = min(rows.upperBound, r0 + Self.rowTile)
-                    var t0 = 0
-                    while t0 < tokens {
-                        let t1 = min(tokens, t0 + Self.tokenTile)
-                        for r in r0..<r1 {
-                            var t = t0
-                            while t < t1 {
-                                let count = min(Self.rowsPerDot, t1 - t)
-                                w.dot(row: r, acts + t * stride, stride: stride, count: count, into: results, scratch: s)
-                                for i in 0..<count { out[(t + i) * w.rows + r] = results[i] }
-                                t += count
-                            }
-                        }
-                        t0 = t1
-                    }
-                    r0 = r1
-                }
-            }
-        }
+        runPass(.rows)
     }
 
     /// Several tokens through the 32-element formats: the activations are quantized into tiles
     /// of eight rows, and each call of the tiled kernel takes a run of weight rows through one
     /// tile, so every unpacked weight block meets eight tokens at once.
-    private func multiplyTiled(_ group: UnsafeBufferPointer<WeightMatrix>, _ x: UnsafePointer<Float>, tokens: Int,
-                               into outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
+    private func multiplyTiled() {
         let columns = group[0].columns
         let tileRows = Int(QUILL_TILE_ROWS)
-        let tileBytes = Int(quill_tile_bytes(Int64(columns)))
-        let tiles = (tokens + tileRows - 1) / tileRows
+        tileBytes = Int(quill_tile_bytes(Int64(columns)))
+        tiles = (tokens + tileRows - 1) / tileRows
         precondition(tiles * tileBytes <= activationCapacity, "matmul scratch too small")
-        let acts = activations
-        func quantize(tile j: Int) {
-            let count = min(tileRows, tokens - j * tileRows)
-            quill_quantize_a8_tile(x + j * tileRows * columns, Int64(columns), Int32(count), Int64(columns), acts + j * tileBytes)
-        }
         // One tile (batched decoding) takes about a microsecond: not worth waking the pool for.
         if tiles == 1 {
             quantize(tile: 0)
         } else {
-            pool.parallelFor(tiles) { range in for j in range { quantize(tile: j) } }
+            runPass(.quantizeTiles)
         }
         // Tiles are taken a block at a time, as many as stay in a core's L2 cache: a long
         // prompt's activations for a wide matrix (256 tokens of ffn_down: 1.7 MB) would
         // otherwise be streamed from L3 again for every run of rows.
-        let tilesPerBlock = max(1, min(tiles, Self.activationBlockBytes / tileBytes))
+        tilesPerBlock = max(1, min(tiles, Self.activationBlockBytes / tileBytes))
         nextRow.store(0, ordering: .relaxed)
-        pool.run { _ in
-            self.forEachClaimedRun(group, outs) { w, out, rows in
-                var b0 = 0
-                while b0 < tiles {
-                    let b1 = min(tiles, b0 + tilesPerBlock)
-                    // With several tiles, a run of rows short enough to stay in L1 meets every
-                    // tile of the block before the next run is read.
-                    let run = b1 - b0 == 1 ? rows.count : Self.rowTile
-                    var r0 = rows.lowerBound
-                    while r0 < rows.upperBound {
-                        let r1 = min(rows.upperBound, r0 + run)
-                        for j in b0..<b1 {
-                            let count = min(tileRows, tokens - j * tileRows)
-                            w.tileDot(rows: r0..<r1, acts + j * tileBytes, count: count,
-                                      into: out + j * tileRows * w.rows + r0, outStride: w.rows)
+        runPass(.tiles)
+    }
+
+    private func runPass(_ pass: Pass) {
+        self.pass = pass
+        pool.run(self)
+    }
+
+    func run(thread: Int) {
+        switch pass {
+        case .quantizeRows:
+            let first = group[0], columns = first.columns
+            for t in pool.share(of: tokens, thread: thread) { first.quantize(input! + t * columns, into: activations + t * stride) }
+        case .quantizeTiles:
+            for j in pool.share(of: tiles, thread: thread) { quantize(tile: j) }
+        case .rows:
+            rowsShare(thread: thread)
+        case .tiles:
+            tilesShare()
+        }
+    }
+
+    /// Quantizes tile `j` of the current input.
+    private func quantize(tile j: Int) {
+        let tileRows = Int(QUILL_TILE_ROWS), columns = group[0].columns
+        let count = min(tileRows, tokens - j * tileRows)
+        quill_quantize_a8_tile(input! + j * tileRows * columns, Int64(columns), Int32(count), Int64(columns),
+                               activations + j * tileBytes)
+    }
+
+    /// A thread's part of a product through the rows kernels (one token) or the dot kernels.
+    private func rowsShare(thread: Int) {
+        let acts = activations, tokens = self.tokens, stride = self.stride
+        let s = scratch + thread * (scratchColumns + Self.rowsPerDot)
+        let results = s + scratchColumns
+        forEachClaimedRun { w, out, rows in
+            if tokens == 1 {
+                w.rowsDot(rows: rows, acts, into: out + rows.lowerBound, scratch: s)
+                return
+            }
+            var r0 = rows.lowerBound
+            while r0 < rows.upperBound {
+                let r1 = min(rows.upperBound, r0 + Self.rowTile)
+                var t0 = 0
+                while t0 < tokens {
+                    let t1 = min(tokens, t0 + Self.tokenTile)
+                    for r in r0..<r1 {
+                        var t = t0
+                        while t < t1 {
+                            let count = min(Self.rowsPerDot, t1 - t)
+                            w.dot(row: r, acts + t * stride, stride: stride, count: count, into: results, scratch: s)
+                            for i in 0..<count { out[(t + i) * w.rows + r] = results[i] }
+                            t += count
                         }
-                        r0 = r1
                     }
-                    b0 = b1
+                    t0 = t1
                 }
+                r0 = r1
+            }
+        }
+    }
+
+    /// A thread's part of a product through the tiled kernels.
+    private func tilesShare() {
+        let acts = activations, tokens = self.tokens, tiles = self.tiles, tileBytes = self.tileBytes
+        let tilesPerBlock = self.tilesPerBlock, tileRows = Int(QUILL_TILE_ROWS)
+        forEachClaimedRun { w, out, rows in
+            var b0 = 0
+            while b0 < tiles {
+                let b1 = min(tiles, b0 + tilesPerBlock)
+                // With several tiles, a run of rows short enough to stay in L1 meets every
+                // tile of the block before the next run is read.
+                let run = b1 - b0 == 1 ? rows.count : Self.rowTile
+                var r0 = rows.lowerBound
+                while r0 < rows.upperBound {
+                    let r1 = min(rows.upperBound, r0 + run)
+                    for j in b0..<b1 {
+                        let count = min(tileRows, tokens - j * tileRows)
+                        w.tileDot(rows: r0..<r1, acts + j * tileBytes, count: count,
+                                  into: out + j * tileRows * w.rows + r0, outStride: w.rows)
+                    }
+                    r0 = r1
+                }
+                b0 = b1
             }
         }
     }
@@ -168,8 +209,8 @@ public final class MatMul: @unchecked Sendable {
     /// left (guided scheduling): a thread that starts late, for instance while it pulls the new
     /// activations into its cache, or runs slower, takes fewer rows, and the last runs are short.
     @inline(__always)
-    private func forEachClaimedRun(_ group: UnsafeBufferPointer<WeightMatrix>, _ outs: UnsafeBufferPointer<UnsafeMutablePointer<Float>>,
-                                   _ body: (WeightMatrix, UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+    private func forEachClaimedRun(_ body: (WeightMatrix, UnsafeMutablePointer<Float>, Range<Int>) -> Void) {
+        let group = self.group, outs = self.outs
         var total = 0
         for w in group { total += w.rows }
         let share = 2 * pool.threadCount

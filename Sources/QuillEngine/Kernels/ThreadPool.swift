@@ -5,8 +5,17 @@ import Synchronization
 import Glibc
 #endif
 
+/// Work the pool runs on every one of its threads. The per-token loop hands its parallel
+/// regions over as objects made once, because a closure costs an allocation per run: Swift
+/// wraps it (`withoutActuallyEscaping`) to hand it to the workers, and a token has about six
+/// such regions per layer.
+protocol ThreadPoolJob: AnyObject {
+    /// Does thread `thread`'s share of the current run (0 is the calling thread).
+    func run(thread: Int)
+}
+
 /// A persistent pool of worker threads that run one job at a time on every thread, the
-/// caller included: the per-token loop hands it a closure per matrix product and waits.
+/// caller included: the per-token loop hands it a job per matrix product and waits.
 ///
 /// Workers spin briefly between jobs (a token's products come microseconds apart) and then
 /// sleep on a condition variable, so an idle engine costs no CPU.
@@ -16,8 +25,10 @@ public final class ThreadPool: @unchecked Sendable {
     private let pending = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    /// Set before `generation` is bumped and read by workers after they see the bump.
+    /// The current run's work, one of the two. Set before `generation` is bumped and read by
+    /// workers after they see the bump.
     private nonisolated(unsafe) var job: ((Int) -> Void)?
+    private nonisolated(unsafe) var jobObject: ThreadPoolJob?
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
     private var workers: [Thread] = []
@@ -82,15 +93,23 @@ public final class ThreadPool: @unchecked Sendable {
         wake.deallocate()
     }
 
+    /// Runs `job.run(thread:)` once on each of the pool's threads and returns when all are
+    /// done. Allocates nothing.
+    func run(_ job: ThreadPoolJob) {
+        if threadCount == 1 { job.run(thread: 0); return }
+        if serialRuns > 0 {
+            serialRuns -= 1
+            for index in 0..<threadCount { job.run(thread: index) }
+            return
+        }
+        jobObject = job
+        dispatch { job.run(thread: 0) }
+        jobObject = nil
+    }
+
     /// Runs `body(threadIndex)` once on each of the pool's threads and returns when all are done.
     public func run(_ body: (Int) -> Void) {
         if threadCount == 1 { body(0); return }
-        // On a machine busy with other work, a worker can wait a whole time slice for a core
-        // while this thread spins at the barrier, and a forward pass has hundreds of barriers:
-        // measured 25× slower than serial. When runs whose end waited that long become a large
-        // share of the recent ones, the next runs do every thread's share here, one after
-        // another, then try the workers again (`noteEnd`; a few runs at first, up to thousands
-        // under a steady load).
         if serialRuns > 0 {
             serialRuns -= 1
             for index in 0..<threadCount { body(index) }
@@ -98,38 +117,52 @@ public final class ThreadPool: @unchecked Sendable {
         }
         withoutActuallyEscaping(body) { body in
             job = body
-            pending.store(threadCount - 1, ordering: .sequentiallyConsistent)
-            generation.add(1, ordering: .sequentiallyConsistent)
-            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                pthread_mutex_lock(mutex)
-                pthread_cond_broadcast(wake)
-                pthread_mutex_unlock(mutex)
-            }
-            let start = Self.nanoseconds()
-            body(0)
-            // When the machine is oversubscribed a worker may be waiting for this core: after
-            // a short spin, yield it instead of burning the worker's time slice.
-            var spins = 0
-            var waitStart: UInt64 = 0
-            while pending.load(ordering: .acquiring) > 0 {
-                spins += 1
-                if spins > 4096 {
-                    if waitStart == 0 { waitStart = Self.nanoseconds() }
-                    sched_yield()
-                } else {
-                    quill_cpu_relax()
-                }
-            }
-            // Contended: the wait outlasted both the threshold and this thread's own share, so
-            // the run took over twice what it should. (A long prompt's run may lag a millisecond
-            // behind a page fault or a paused virtual core at little cost; serial runs cost half.)
-            if waitStart != 0 {
-                let waited = Self.nanoseconds() - waitStart
-                noteEnd(contended: waited > max(Self.contendedNanoseconds, waitStart - start))
-            } else {
-                noteEnd(contended: false)
-            }
+            dispatch { body(0) }
             job = nil
+        }
+    }
+
+    /// Starts the workers on the published job, runs `share0` (the calling thread's share) and
+    /// waits for them.
+    ///
+    /// On a machine busy with other work, a worker can wait a whole time slice for a core
+    /// while this thread spins at the barrier, and a forward pass has hundreds of barriers:
+    /// measured 25× slower than serial. When runs whose end waited that long become a large
+    /// share of the recent ones, the next runs do every thread's share on the calling thread,
+    /// one after another (`serialRuns`), then try the workers again (`noteEnd`; a few runs at
+    /// first, up to thousands under a steady load).
+    @inline(__always)
+    private func dispatch(_ share0: () -> Void) {
+        pending.store(threadCount - 1, ordering: .sequentiallyConsistent)
+        generation.add(1, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(mutex)
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(mutex)
+        }
+        let start = Self.nanoseconds()
+        share0()
+        // When the machine is oversubscribed a worker may be waiting for this core: after
+        // a short spin, yield it instead of burning the worker's time slice.
+        var spins = 0
+        var waitStart: UInt64 = 0
+        while pending.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins > 4096 {
+                if waitStart == 0 { waitStart = Self.nanoseconds() }
+                sched_yield()
+            } else {
+                quill_cpu_relax()
+            }
+        }
+        // Contended: the wait outlasted both the threshold and this thread's own share, so
+        // the run took over twice what it should. (A long prompt's run may lag a millisecond
+        // behind a page fault or a paused virtual core at little cost; serial runs cost half.)
+        if waitStart != 0 {
+            let waited = Self.nanoseconds() - waitStart
+            noteEnd(contended: waited > max(Self.contendedNanoseconds, waitStart - start))
+        } else {
+            noteEnd(contended: false)
         }
     }
 
@@ -157,13 +190,19 @@ public final class ThreadPool: @unchecked Sendable {
     /// Splits `0..<count` into one contiguous range per thread and runs `body` on each.
     public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
         if count == 0 { return }
-        let n = min(threadCount, count)
-        if n == 1 { body(0..<count); return }
+        if min(threadCount, count) == 1 { body(0..<count); return }
         run { index in
-            guard index < n else { return }
-            let start = count * index / n, end = count * (index + 1) / n
-            if start < end { body(start..<end) }
+            let range = share(of: count, thread: index)
+            if !range.isEmpty { body(range) }
         }
+    }
+
+    /// Thread `thread`'s contiguous part of `0..<count` when it is split evenly (as
+    /// `parallelFor` splits it); empty for threads beyond `count`.
+    public func share(of count: Int, thread: Int) -> Range<Int> {
+        let n = min(threadCount, count)
+        guard thread < n else { return 0..<0 }
+        return count * thread / n ..< count * (thread + 1) / n
     }
 
     private func workerLoop(_ index: Int) {
@@ -186,7 +225,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .sequentiallyConsistent) { return }
-            job?(index)
+            if let object = jobObject { object.run(thread: index) } else { job?(index) }
             pending.subtract(1, ordering: .releasing)
         }
     }
