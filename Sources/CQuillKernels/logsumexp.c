@@ -21,7 +21,30 @@ static float log_sum_exp_scalar(const float *x, int64_t n) {
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-#include "simd_avx2.h"
+#include <immintrin.h>
+
+/// exp(x) for x ≤ 0, 8 lanes: x = k·ln2 + r with |r| ≤ ln2/2, exp(r) by a degree-6 Taylor
+/// polynomial (relative error below 2e-7 on that interval), 2^k through the exponent bits.
+/// Lanes below -87 (where exp underflows float) give 0.
+AVX2_TARGET static inline __m256 exp_nonpositive(__m256 x) {
+    const __m256 low = _mm256_set1_ps(-87.0f);
+    const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+    x = _mm256_max_ps(x, low);
+    const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    // r = x - k·ln2, with ln2 split in two so the product is exact enough.
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
+}
 
 AVX2_TARGET static float log_sum_exp_avx2(const float *x, int64_t n) {
     if (n < 8) return log_sum_exp_scalar(x, n);

@@ -25,10 +25,9 @@ public final class ThreadPool: @unchecked Sendable {
     private let pending = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    /// The current run's work, one of the two. Set before `generation` is bumped and read by
-    /// workers after they see the bump.
-    private nonisolated(unsafe) var job: ((Int) -> Void)?
-    private nonisolated(unsafe) var jobObject: ThreadPoolJob?
+    /// The current run's work. Set before `generation` is bumped and read by workers after
+    /// they see the bump.
+    private nonisolated(unsafe) var job: ThreadPoolJob?
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
     private var workers: [Thread] = []
@@ -102,24 +101,23 @@ public final class ThreadPool: @unchecked Sendable {
             for index in 0..<threadCount { job.run(thread: index) }
             return
         }
-        jobObject = job
+        self.job = job
         dispatch { job.run(thread: 0) }
-        jobObject = nil
+        self.job = nil
     }
 
-    /// Runs `body(threadIndex)` once on each of the pool's threads and returns when all are done.
+    /// Runs `body(threadIndex)` once on each of the pool's threads and returns when all are
+    /// done. Handing the closure over allocates (see `ThreadPoolJob`).
     public func run(_ body: (Int) -> Void) {
         if threadCount == 1 { body(0); return }
-        if serialRuns > 0 {
-            serialRuns -= 1
-            for index in 0..<threadCount { body(index) }
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            job = body
-            dispatch { body(0) }
-            job = nil
-        }
+        withoutActuallyEscaping(body) { body in run(ClosureJob(body)) }
+    }
+
+    /// A closure as a job, for the runs that are not per token.
+    private final class ClosureJob: ThreadPoolJob {
+        let body: (Int) -> Void
+        init(_ body: @escaping (Int) -> Void) { self.body = body }
+        func run(thread: Int) { body(thread) }
     }
 
     /// Starts the workers on the published job, runs `share0` (the calling thread's share) and
@@ -225,7 +223,7 @@ public final class ThreadPool: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .sequentiallyConsistent) { return }
-            if let object = jobObject { object.run(thread: index) } else { job?(index) }
+            job?.run(thread: index)
             pending.subtract(1, ordering: .releasing)
         }
     }
