@@ -176,6 +176,9 @@ struct Bench: ParsableCommand {
     @Option(name: .short, help: "Tokens to generate.")
     var n: Int = 64
 
+    @Option(name: .short, help: "Context depths to measure generation at, comma-separated: the -n tokens are generated after this many tokens of context (as llama-bench's -d).")
+    var d: String = "0"
+
     @Option(name: .short, help: "Also measure generation for this many sequences decoded together (aggregate tokens/s).")
     var b: Int = 0
 
@@ -189,10 +192,13 @@ struct Bench: ParsableCommand {
     var json = false
 
     func run() throws {
-        let prompts = try p.split(separator: ",").map { field -> Int in
-            guard let v = Int(field), v >= 0 else { throw ValidationError("-p: '\(field)' is not a token count") }
-            return v
+        func counts(_ list: String, _ flag: String) throws -> [Int] {
+            try list.split(separator: ",").map { field -> Int in
+                guard let v = Int(field), v >= 0 else { throw ValidationError("\(flag): '\(field)' is not a token count") }
+                return v
+            }
         }
+        let prompts = try counts(p, "-p"), depths = try counts(d, "-d")
         let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads)
         let transformer = model.transformer
         let c = transformer.config
@@ -200,7 +206,7 @@ struct Bench: ParsableCommand {
         let sizeMB = Double(file.fileSize) / 1_048_576
         var results: [(test: String, rates: [Double])] = []
         // Tokens are arbitrary ids: speed does not depend on which tokens they are.
-        let tokens = (0..<(prompts.max() ?? 0)).map { ($0 * 7919 + 13) % c.vocabularySize }
+        let tokens = (0..<max(prompts.max() ?? 0, depths.max() ?? 0, 1)).map { ($0 * 7919 + 13) % c.vocabularySize }
         for length in prompts where length > 0 {
             var rates: [Double] = []
             for _ in 0..<(r + 1) {
@@ -211,11 +217,13 @@ struct Bench: ParsableCommand {
             }
             results.append(("pp\(length)", Array(rates.dropFirst())))
         }
-        if n > 0 {
+        for depth in depths where n > 0 {
+            // The context (at least one token) is read untimed, then n tokens are decoded.
+            let context = Array(tokens.prefix(max(depth, 1)))
             var rates: [Double] = []
             for _ in 0..<(r + 1) {
-                let state = transformer.makeState(contextLength: n + 1)
-                try transformer.evaluate([tokens.first ?? 1], state: state)
+                let state = transformer.makeState(contextLength: context.count + n)
+                try transformer.evaluate(context, state: state)
                 let start = MonotonicClock.now()
                 var token = 1
                 for _ in 0..<n {
@@ -224,7 +232,7 @@ struct Bench: ParsableCommand {
                 }
                 rates.append(Double(n) / (MonotonicClock.now() - start))
             }
-            results.append(("tg\(n)", Array(rates.dropFirst())))
+            results.append((depth > 0 ? "tg\(n)@d\(depth)" : "tg\(n)", Array(rates.dropFirst())))
         }
         if n > 0, b > 1 {
             var rates: [Double] = []

@@ -42,8 +42,8 @@ extension QuantFormatTests {
                                             }
                                         }
                                     }
-                                    quill_attention_values(expected, Int32(heads), Int64(maxCount), v.baseAddress!, Int64(stride),
-                                                           Int64(count), Int64(n), &out)
+                                    quill_attention_values(expected, Int32(heads), Int64(maxCount), nil, v.baseAddress!, Int64(stride),
+                                                           Int64(count), Int64(n), &out, Int64(n))
                                 }
                             }
                         }

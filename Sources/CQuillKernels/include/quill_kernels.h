@@ -91,9 +91,11 @@ void quill_axpy_f32(float a, const float *x, float *y, int64_t n);
 /// scores[h * scores_stride + j] = scale * (q[h * n ..< h * n + n] · keys[j * stride ..< j * stride + n])
 void quill_attention_scores(const float *q, int heads, const float *keys, int64_t stride, int64_t count, int64_t n,
                             float scale, float *scores, int64_t scores_stride);
-/// out[h * n + i] = Σ_j weights[h * weights_stride + j] * values[j * stride + i]
-void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *values, int64_t stride,
-                            int64_t count, int64_t n, float *out);
+/// out[h * out_stride + i] = Σ_j (weights[h * weights_stride + j] · inverse[h]) * values[j * stride + i], i < n,
+/// with `inverse` NULL for weights already normalized. (n may be a slice of a head: the values
+/// and out pointers then start at the slice.)
+void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *inverse, const float *values,
+                            int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride);
 
 /// gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU), in place, with ggml's rounding of the GELU's
 /// input and result to half precision (0 at or below -10, gate[i] · up[i] at or above 10).

@@ -23,7 +23,7 @@ public final class InferenceState: @unchecked Sendable {
     let projected: UnsafeMutablePointer<Float> // (batch, d)
     let gate: UnsafeMutablePointer<Float>      // (batch, ffn)
     let up: UnsafeMutablePointer<Float>        // (batch, ffn)
-    let scores: UnsafeMutablePointer<Float>    // (threads, heads per KV head, context) attention weights
+    let scores: UnsafeMutablePointer<Float>    // attention weights: (threads, heads per KV head, context), or (heads, context) split over positions
     let logits: UnsafeMutablePointer<Float>    // (vocab) the last position's logits
     let vocabularySize: Int
     /// Output pointers of the shared-input products, in group order.
@@ -55,7 +55,7 @@ public final class InferenceState: @unchecked Sendable {
         projected = make(maxBatch * c.embeddingLength)
         gate = make(maxBatch * c.feedForwardLength)
         up = make(maxBatch * c.feedForwardLength)
-        scores = make(threads * (c.headCount / c.headCountKV) * contextLength)
+        scores = make(max(threads * (c.headCount / c.headCountKV), c.headCount) * contextLength)
         logits = make(c.vocabularySize)
         self.buffers = buffers
         qkvOutputs = .allocate(capacity: 3)

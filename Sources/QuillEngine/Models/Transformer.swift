@@ -31,11 +31,14 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     /// The per-layer steps besides the products that run on the pool even for one token, as
     /// this object's job (a closure would cost an allocation per run; see `ThreadPoolJob`),
     /// and their inputs, set before each run.
-    private enum PoolStep { case attention, activation }
+    enum PoolStep { case attention, activation, splitScores, splitWeights, splitValues }
     private var poolStep = PoolStep.attention
-    private var stepLayer = 0, stepTokens = 0
-    private var stepScratch: InferenceState?
-    private var stepPlacement: Placement?
+    var stepLayer = 0, stepTokens = 0
+    var stepScratch: InferenceState?
+    var stepPlacement: Placement?
+    /// Per thread and query head, the maximum score and then the exponentials' sum of the
+    /// thread's positions, for attention split over positions (see `splitAttention`).
+    let splitPartials: UnsafeMutablePointer<Double>
 
     public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256) throws {
         let config = try ModelConfig(file: file)
@@ -57,11 +60,13 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
         sharedInputGroups = weights.layers.map { (buffer([$0.wq, $0.wk, $0.wv]), buffer([$0.gate, $0.up])) }
         // Reserved, not touched: pages become resident only when batched decoding uses them.
         batchLogits = .allocate(capacity: maxBatch * config.vocabularySize)
+        splitPartials = .allocate(capacity: 2 * pool.threadCount * config.headCount)
     }
 
     deinit {
         weights.release()
         batchLogits.deallocate()
+        splitPartials.deallocate()
         for g in sharedInputGroups {
             g.qkv.deinitialize().deallocate()
             g.gateUp.deinitialize().deallocate()
@@ -230,7 +235,7 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
                 target.keyRow(layer: l, position: position).update(from: k, count: kvDim)
                 target.valueRow(layer: l, position: position).update(from: v, count: kvDim)
             }
-            runStep(.attention, layer: l, tokens: n, scratch: s, placement: placement)
+            attention(layer: l, tokens: n, scratch: s, placement: placement)
             matmul.multiply(layer.wo, s.attention, tokens: n, into: s.projected)
             if let w = layer.postAttentionNorm { normalize(s.projected, w, into: s.projected, tokens: n) }
             VectorMath.add(s.x, s.projected, count: n * d)
@@ -285,7 +290,7 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     }
 
     /// Runs `step` of layer `l` on the pool.
-    private func runStep(_ step: PoolStep, layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement) {
+    func runStep(_ step: PoolStep, layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement) {
         poolStep = step
         stepLayer = l
         stepTokens = n
@@ -301,43 +306,14 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
         switch poolStep {
         case .attention:
             attend(layer: stepLayer, tokens: stepTokens, scratch: s, placement: stepPlacement!, thread: thread)
+        case .splitScores, .splitWeights, .splitValues:
+            splitAttention(poolStep, layer: stepLayer, scratch: s, placement: stepPlacement!, thread: thread)
         case .activation:
             // The gate and up rows of every token, split evenly.
             let r = pool.share(of: stepTokens * config.feedForwardLength, thread: thread)
             if !r.isEmpty {
                 VectorMath.gatedActivation(config.architecture.activation, s.gate + r.lowerBound, s.up + r.lowerBound, count: r.count)
             }
-        }
-    }
-
-    /// Thread `thread`'s part of the causal grouped-query attention of the batch's queries over
-    /// each one's cache: units of (token, heads) dealt round-robin to the threads.
-    private func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
-        let c = config, hd = c.headDimension, qDim = c.headCount * hd
-        let group = c.headCount / c.headCountKV
-        let scale = 1 / Float(hd).squareRoot()
-        let threads = pool.threadCount
-        // A unit of work is the query heads of one token that share a KV head: one kernel call
-        // reads each cached row once for all of them. When there are few units (one token
-        // decoding) they are split into single heads, so that every thread gets a share.
-        let headsPerUnit = n * c.headCountKV >= 2 * threads ? group : 1
-        let unitsPerToken = c.headCount / headsPerUnit
-        let units = n * unitsPerToken
-        let context = s.contextLength, window = c.layerAttention[l].window
-        let scores = s.scores + thread * group * context
-        var unit = thread
-        while unit < units {
-            let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
-            // The positions this query sees: all before it, or the last `window` of them.
-            let target = placement.state(t), end = placement.position(t) + 1
-            let first = window.map { max(0, end - $0) } ?? 0, count = end - first
-            let kvOffset = (h / group) * hd, stride = Int64(target.kvDimension)
-            quill_attention_scores(s.q + t * qDim + h * hd, Int32(headsPerUnit), target.keyRow(layer: l, position: first) + kvOffset,
-                                   stride, Int64(count), Int64(hd), scale, scores, Int64(context))
-            for i in 0..<headsPerUnit { VectorMath.softmax(scores + i * context, count: count) }
-            quill_attention_values(scores, Int32(headsPerUnit), Int64(context), target.valueRow(layer: l, position: first) + kvOffset,
-                                   stride, Int64(count), Int64(hd), s.attention + t * qDim + h * hd)
-            unit += threads
         }
     }
 }

@@ -1,0 +1,128 @@
+import CQuillKernels
+import Foundation
+
+/// Causal grouped-query attention over each sequence's cache, on the pool.
+///
+/// Two ways to share it between the threads, with the same arithmetic:
+/// - by query: units of (token, query heads) dealt round-robin (a prompt, batched decoding,
+///   and a single token over a short context);
+/// - by position (`splitAttention`): one token over a long context, where the units would be
+///   single heads and every head of a group would read its keys and values from memory
+///   again (three times for SmolLM2, seven for Qwen2.5). Each cached row is then read once.
+extension Transformer {
+    /// The context length from which one decoding token's attention is split over positions:
+    /// below it the cache stays in the caches of the cores, and three pool runs cost more
+    /// than the rereading they save.
+    static let splitAttentionMinimum = 256
+
+    /// Attention of layer `l` for the pass's tokens, leaving each head's output in `s.attention`.
+    func attention(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement) {
+        if n == 1 && pool.threadCount > 1 && attendedRange(layer: l, placement: placement, token: 0).count >= Self.splitAttentionMinimum {
+            runStep(.splitScores, layer: l, tokens: n, scratch: s, placement: placement)
+            runStep(.splitWeights, layer: l, tokens: n, scratch: s, placement: placement)
+            runStep(.splitValues, layer: l, tokens: n, scratch: s, placement: placement)
+        } else {
+            runStep(.attention, layer: l, tokens: n, scratch: s, placement: placement)
+        }
+    }
+
+    /// The positions token `t` of the pass attends to: all before it and itself, or the last
+    /// `window` of them.
+    func attendedRange(layer l: Int, placement: Placement, token t: Int) -> Range<Int> {
+        let end = placement.position(t) + 1
+        let first = config.layerAttention[l].window.map { max(0, end - $0) } ?? 0
+        return first..<end
+    }
+
+    /// Thread `thread`'s part of the causal grouped-query attention of the batch's queries over
+    /// each one's cache: units of (token, heads) dealt round-robin to the threads.
+    func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
+        let c = config, hd = c.headDimension, qDim = c.headCount * hd
+        let group = c.headCount / c.headCountKV
+        let scale = 1 / Float(hd).squareRoot()
+        let threads = pool.threadCount
+        // A unit of work is the query heads of one token that share a KV head: one kernel call
+        // reads each cached row once for all of them. When there are few units (one token
+        // decoding) they are split into single heads, so that every thread gets a share.
+        let headsPerUnit = n * c.headCountKV >= 2 * threads ? group : 1
+        let unitsPerToken = c.headCount / headsPerUnit
+        let units = n * unitsPerToken
+        let context = s.contextLength
+        let scores = s.scores + thread * group * context
+        var unit = thread
+        while unit < units {
+            let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
+            let target = placement.state(t), range = attendedRange(layer: l, placement: placement, token: t)
+            let first = range.lowerBound, count = range.count
+            let kvOffset = (h / group) * hd, stride = Int64(target.kvDimension)
+            quill_attention_scores(s.q + t * qDim + h * hd, Int32(headsPerUnit), target.keyRow(layer: l, position: first) + kvOffset,
+                                   stride, Int64(count), Int64(hd), scale, scores, Int64(context))
+            for i in 0..<headsPerUnit { VectorMath.softmax(scores + i * context, count: count) }
+            quill_attention_values(scores, Int32(headsPerUnit), Int64(context), nil, target.valueRow(layer: l, position: first) + kvOffset,
+                                   stride, Int64(count), Int64(hd), s.attention + t * qDim + h * hd, Int64(hd))
+            unit += threads
+        }
+    }
+
+    /// One step of a single token's attention split over positions, for every head. The
+    /// scores row of head h is `s.scores + h * context`.
+    /// - `.splitScores`: each thread scores its share of the positions, and notes each head's
+    ///   maximum over them.
+    /// - `.splitWeights`: each thread turns its scores into exp(score − the head's maximum)
+    ///   and sums them (in Double, as `VectorMath.softmax` does).
+    /// - `.splitValues`: units of (KV head, 32 output elements) dealt round-robin; each sums
+    ///   the weighted values of all positions, normalizing the weights as it reads them.
+    /// The scores, maxima and weights are `VectorMath.softmax`'s; only the sum of the
+    /// exponentials is added in per-thread parts.
+    func splitAttention(_ step: PoolStep, layer l: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
+        let c = config, hd = c.headDimension, heads = c.headCount, group = heads / c.headCountKV
+        let target = placement.state(0), range = attendedRange(layer: l, placement: placement, token: 0)
+        let context = s.contextLength, stride = Int64(target.kvDimension), threads = pool.threadCount
+        let maxima = splitPartials, sums = splitPartials + threads * heads
+        let mine = pool.share(of: range.count, thread: thread)
+        switch step {
+        case .splitScores:
+            let scale = 1 / Float(hd).squareRoot()
+            for g in 0..<c.headCountKV where !mine.isEmpty {
+                quill_attention_scores(s.q + g * group * hd, Int32(group), target.keyRow(layer: l, position: range.lowerBound + mine.lowerBound) + g * hd,
+                                       stride, Int64(mine.count), Int64(hd), scale, s.scores + g * group * context + mine.lowerBound, Int64(context))
+            }
+            for h in 0..<heads {
+                let row = s.scores + h * context
+                var m = -Float.infinity
+                for j in mine where row[j] > m { m = row[j] }
+                maxima[thread * heads + h] = Double(m)
+            }
+        case .splitWeights:
+            for h in 0..<heads {
+                var m = -Double.infinity
+                for t in 0..<threads { m = max(m, maxima[t * heads + h]) }
+                let row = s.scores + h * context, top = Float(m)
+                var sum: Double = 0
+                for j in mine {
+                    let e = expf(row[j] - top)
+                    row[j] = e
+                    sum += Double(e)
+                }
+                sums[thread * heads + h] = sum
+            }
+        default:
+            let slices = (hd + 31) / 32
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: group) { inverse in
+                var unit = thread
+                while unit < c.headCountKV * slices {
+                    let g = unit / slices, d0 = (unit % slices) * 32, width = min(32, hd - d0)
+                    for i in 0..<group {
+                        var sum: Double = 0
+                        for t in 0..<threads { sum += sums[t * heads + g * group + i] }
+                        inverse[i] = Float(1 / sum)
+                    }
+                    quill_attention_values(s.scores + g * group * context, Int32(group), Int64(context), inverse.baseAddress,
+                                           target.valueRow(layer: l, position: range.lowerBound) + g * hd + d0, stride,
+                                           Int64(range.count), Int64(width), s.attention + g * group * hd + d0, Int64(hd))
+                    unit += threads
+                }
+            }
+        }
+    }
+}
