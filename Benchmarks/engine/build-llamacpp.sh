@@ -11,7 +11,7 @@
 #   LLAMACPP_BUILD_DIR   CMake build directory           (default /work/cache/llama.cpp-build)
 #   JOBS                 parallel build jobs             (default 2)
 #
-# Result: $LLAMACPP_BUILD_DIR/bin/{llama-cli,llama-tokenize,llama-bench,llama-quantize,llama-logits}
+# Result: $LLAMACPP_BUILD_DIR/bin/{llama-cli,llama-tokenize,llama-bench,llama-batched-bench,llama-quantize,llama-logits}
 # and libllama / libggml* beside them. About 10 minutes on 2 cores.
 set -euo pipefail
 
@@ -49,7 +49,7 @@ fi
 cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DGGML_NATIVE=ON \
     ${COMMIT:+-DLLAMA_BUILD_COMMIT="$COMMIT"}
 cmake --build "$BUILD_DIR" --config Release -j "$JOBS" \
-    --target llama llama-cli llama-tokenize llama-bench llama-quantize
+    --target llama llama-cli llama-tokenize llama-bench llama-batched-bench llama-quantize
 
 # 5. Our own driver: per-position logits through llama.h's public API.
 "${CXX:-g++}" -O2 -std=c++17 -o "$BUILD_DIR/bin/llama-logits" "$HERE/llama-logits.cpp" \

@@ -59,12 +59,14 @@ values_run(const float *weights, int64_t weights_stride, const float *f, const f
         for (int k = 0; k < VECTORS; k++) acc[h][k] = _mm256_setzero_ps();
     }
     for (int64_t j = 0; j < count; j++) {
-        __m256 v[4];
         for (int k = 0; k < VECTORS; k += 2) _mm_prefetch((const char *)(values + (j + PREFETCH_ROWS) * stride + i + 8 * k), _MM_HINT_T0);
-        for (int k = 0; k < VECTORS; k++) v[k] = _mm256_loadu_ps(values + j * stride + i + 8 * k);
-        for (int h = 0; h < HEADS; h++) {
-            const __m256 w = _mm256_set1_ps(weights[h * weights_stride + j] * f[h]);
-            for (int k = 0; k < VECTORS; k++) acc[h][k] = _mm256_fmadd_ps(w, v[k], acc[h][k]);
+        // The weights first, then one value vector at a time: 12 accumulators, 3 weights and
+        // 1 value fill the 16 registers without spilling.
+        __m256 w[3];
+        for (int h = 0; h < HEADS; h++) w[h] = _mm256_set1_ps(weights[h * weights_stride + j] * f[h]);
+        for (int k = 0; k < VECTORS; k++) {
+            const __m256 v = _mm256_loadu_ps(values + j * stride + i + 8 * k);
+            for (int h = 0; h < HEADS; h++) acc[h][k] = _mm256_fmadd_ps(w[h], v, acc[h][k]);
         }
     }
     for (int h = 0; h < HEADS; h++) {

@@ -9,14 +9,14 @@ extension QuantFormatTests {
     func testAttentionKernelsEqualPerPositionCalls() {
         var rng = RandomGenerator(seed: 0xA77)
         defer { quill_kernels_force_scalar(0) }
-        let maxHeads = 7, maxCount = 130, maxN = 70, stride = 3 * maxN + 5
+        let maxHeads = 7, maxCount = 130, maxN = 256, stride = 3 * maxN + 5
         let keys = (0..<maxCount * stride).map { _ in normal(&rng) }
         let values = (0..<maxCount * stride).map { _ in normal(&rng) }
         let q = (0..<maxHeads * maxN).map { _ in normal(&rng) }
         let scale: Float = 0.125
         for scalar in Self.paths {
             quill_kernels_force_scalar(scalar)
-            for n in [1, 7, 8, 33, 64, 70] {
+            for n in [1, 7, 8, 33, 64, 70, 256] {
                 for heads in [1, 2, 3, 4, 7] {
                     for count in [1, 5, 130] {
                         let context = "scalar=\(scalar) n=\(n) heads=\(heads) count=\(count)"
