@@ -11,27 +11,15 @@
 #   and `llama-batched-bench -npl 1,8` (aggregate tokens/s).
 # Needs llama.cpp built by Benchmarks/engine/build-llamacpp.sh (LLAMACPP_BIN). Writes
 # Benchmarks/out/context.md.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-2}
 DEPTHS=${DEPTHS:-1024,2048}
-MODELS=${MODELS:-"smollm2 gemma3-270m qwen2.5-coder-0.5b"}
-LLAMACPP_BIN=${LLAMACPP_BIN:-/work/cache/llama.cpp-build/bin}
-OUT=Benchmarks/out
-mkdir -p "$OUT"
-
-swift build -c release -Xswiftc -enable-testing --build-tests >/dev/null
-Q=.build/release/quill
-for tool in llama-bench llama-batched-bench; do
-  [ -x "$LLAMACPP_BIN/$tool" ] || { echo "$tool not found in $LLAMACPP_BIN; run Benchmarks/engine/build-llamacpp.sh" >&2; exit 1; }
-done
-llama() { LD_LIBRARY_PATH="$LLAMACPP_BIN" "$LLAMACPP_BIN/$@"; }
+. "$(dirname "$0")/setup.sh"
+require_llama llama-bench llama-batched-bench
 
 raw="$OUT/context-raw.jsonl"
 : > "$raw"
 for name in $MODELS; do
-  case "$name" in *.gguf) model=$name ;; *) model=$($Q pull "$name" 2>/dev/null | tail -1) ;; esac
+  model=$(model_file "$name")
   tag() { sed "s|^|{\"engine\":\"$1\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"; }
   for round in $(seq "$ROUNDS"); do
     echo "$name: round $round/$ROUNDS" >&2

@@ -8,29 +8,20 @@
 #
 # Needs llama.cpp built by Benchmarks/engine/build-llamacpp.sh (LLAMACPP_BIN, default
 # /work/cache/llama.cpp-build/bin). Writes Benchmarks/out/engine.md.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
-MODELS=${MODELS:-"smollm2 gemma3-270m qwen2.5-coder-0.5b"}
-LLAMACPP_BIN=${LLAMACPP_BIN:-/work/cache/llama.cpp-build/bin}
-OUT=Benchmarks/out
-mkdir -p "$OUT"
-
-swift build -c release -Xswiftc -enable-testing --build-tests >/dev/null
-Q=.build/release/quill
-[ -x "$LLAMACPP_BIN/llama-bench" ] || { echo "llama-bench not found in $LLAMACPP_BIN; run Benchmarks/engine/build-llamacpp.sh" >&2; exit 1; }
+. "$(dirname "$0")/setup.sh"
+require_llama llama-bench
 
 raw="$OUT/engine-raw.jsonl"
 : > "$raw"
 prompt=$(python3 -c "print(' '.join(['The quick brown fox jumps over the lazy dog.'] * 50))")
 for name in $MODELS; do
-  case "$name" in *.gguf) model=$name ;; *) model=$($Q pull "$name" 2>/dev/null | tail -1) ;; esac
+  model=$(model_file "$name")
   for round in $(seq "$ROUNDS"); do
     echo "$name: round $round/$ROUNDS" >&2
     $Q bench -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 --json \
       | sed "s|^|{\"engine\":\"quill\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
-    LD_LIBRARY_PATH="$LLAMACPP_BIN" "$LLAMACPP_BIN/llama-bench" -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 -o jsonl 2>/dev/null \
+    llama llama-bench -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 -o jsonl 2>/dev/null \
       | sed "s|^|{\"engine\":\"llama.cpp\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
   done
   # Batched decoding (8 sequences against one) and prefix caching (a 400-token shared start).

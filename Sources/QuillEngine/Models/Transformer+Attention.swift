@@ -43,7 +43,8 @@ extension Transformer {
         let threads = pool.threadCount
         // A unit of work is the query heads of one token that share a KV head: one kernel call
         // reads each cached row once for all of them. When there are few units (one token
-        // decoding) they are split into single heads, so that every thread gets a share.
+        // over a short context) they are split into single heads, so that every thread gets
+        // a share.
         let headsPerUnit = n * c.headCountKV >= 2 * threads ? group : 1
         let unitsPerToken = c.headCount / headsPerUnit
         let units = n * unitsPerToken
@@ -88,23 +89,14 @@ extension Transformer {
                                        stride, Int64(mine.count), Int64(hd), scale, s.scores + g * group * context + mine.lowerBound, Int64(context))
             }
             for h in 0..<heads {
-                let row = s.scores + h * context
-                var m = -Float.infinity
-                for j in mine where row[j] > m { m = row[j] }
-                maxima[thread * heads + h] = Double(m)
+                maxima[thread * heads + h] = Double(VectorMath.maximum(s.scores + h * context + mine.lowerBound, count: mine.count))
             }
         case .splitWeights:
             for h in 0..<heads {
-                var m = -Double.infinity
-                for t in 0..<threads { m = max(m, maxima[t * heads + h]) }
-                let row = s.scores + h * context, top = Float(m)
-                var sum: Double = 0
-                for j in mine {
-                    let e = expf(row[j] - top)
-                    row[j] = e
-                    sum += Double(e)
-                }
-                sums[thread * heads + h] = sum
+                var top = -Double.infinity
+                for t in 0..<threads { top = max(top, maxima[t * heads + h]) }
+                sums[thread * heads + h] = VectorMath.exponentiate(s.scores + h * context + mine.lowerBound, count: mine.count,
+                                                                   subtracting: Float(top))
             }
         default:
             let slices = (hd + 31) / 32

@@ -15,16 +15,27 @@ enum VectorMath {
 
     /// In-place softmax; returns nothing, leaves probabilities summing to 1.
     static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        var maxValue = -Float.infinity
-        for i in 0..<n where x[i] > maxValue { maxValue = x[i] }
+        let inverse = Float(1 / exponentiate(x, count: n, subtracting: maximum(x, count: n)))
+        for i in 0..<n { x[i] *= inverse }
+    }
+
+    /// The largest of x[0..<n] (-infinity for none).
+    static func maximum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
+        var m = -Float.infinity
+        for i in 0..<n where x[i] > m { m = x[i] }
+        return m
+    }
+
+    /// x[i] = exp(x[i] - top) in place; returns their sum, accumulated in Double. Softmax's
+    /// middle step, also run over parts of a row (attention split over positions).
+    static func exponentiate(_ x: UnsafeMutablePointer<Float>, count n: Int, subtracting top: Float) -> Double {
         var sum: Double = 0
         for i in 0..<n {
-            let e = expf(x[i] - maxValue)
+            let e = expf(x[i] - top)
             x[i] = e
             sum += Double(e)
         }
-        let inverse = Float(1 / sum)
-        for i in 0..<n { x[i] *= inverse }
+        return sum
     }
 
     /// gate = act(gate) * up, in place: SwiGLU (silu) or GeGLU (GELU, tanh approximation, from
