@@ -9,13 +9,21 @@ import argparse
 from http.server import ThreadingHTTPServer
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5. Tests open two dozen connections at once, and
+    # on a busy 2-core machine the accept loop can fall behind: a connection beyond the backlog
+    # can fail before its request arrives, which the client retries and the server never counts
+    # (ReliableSenderTests saw this once in CI). Real servers queue far more.
+    request_queue_size = 128
+
+
 def serve(handler, doc):
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args()
-    server = ThreadingHTTPServer((args.host, args.port), handler)
+    server = LoopbackServer((args.host, args.port), handler)
     server.daemon_threads = True
     server.verbose = args.verbose
     print("PORT %d" % server.server_address[1], flush=True)
