@@ -4,20 +4,31 @@
 // and head (quill_dot_f32, quill_axpy_f32) pays a call and a dispatch, reads each cached row
 // once per head, and for the values stores and reloads the output row every time. The
 // arithmetic is that of the per-position calls, in the same order, so the results are
-// identical.
+// identical. A half-precision cache is read through the same kernels, each element widened
+// to f32 (exact) as it is loaded: half the bytes to read, and the f32 arithmetic.
 #include "quill_kernels.h"
 #include "blocks.h"
 #include "dot_paths.h"
 
-static void scores_scalar(const float *q, int heads, const float *keys, int64_t stride, int64_t count, int64_t n,
+/// Element i of a cached row: f32, or (half) f16.
+static inline float kv_element(const void *row, int64_t i, int half) {
+    return half ? quill_f16_to_f32(((const uint16_t *)row)[i]) : ((const float *)row)[i];
+}
+
+static void scores_scalar(const float *q, int heads, const void *keys, int half, int64_t stride, int64_t count, int64_t n,
                           float scale, float *scores, int64_t scores_stride) {
+    const size_t element = half ? 2 : 4;
+    float row[n];
     for (int64_t j = 0; j < count; j++) {
-        for (int h = 0; h < heads; h++) scores[h * scores_stride + j] = quill_dot_f32_scalar(q + h * n, keys + j * stride, n) * scale;
+        const void *key = (const char *)keys + j * stride * element;
+        for (int64_t i = 0; i < n; i++) row[i] = kv_element(key, i, half);
+        for (int h = 0; h < heads; h++) scores[h * scores_stride + j] = quill_dot_f32_scalar(q + h * n, row, n) * scale;
     }
 }
 
-static void values_scalar(const float *weights, int heads, int64_t weights_stride, const float *inverse, const float *values,
-                          int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
+static void values_scalar(const float *weights, int heads, int64_t weights_stride, const float *inverse, const void *values,
+                          int half, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
+    const size_t element = half ? 2 : 4;
     for (int h = 0; h < heads; h++) {
         float *o = out + h * out_stride;
         const float *w = weights + h * weights_stride;
@@ -25,7 +36,8 @@ static void values_scalar(const float *weights, int heads, int64_t weights_strid
         for (int64_t i = 0; i < n; i++) o[i] = 0;
         for (int64_t j = 0; j < count; j++) {
             const float wj = w[j] * f;
-            for (int64_t i = 0; i < n; i++) o[i] += wj * values[j * stride + i];
+            const void *row = (const char *)values + j * stride * element;
+            for (int64_t i = 0; i < n; i++) o[i] += wj * kv_element(row, i, half);
         }
     }
 }
@@ -36,14 +48,24 @@ static void values_scalar(const float *weights, int heads, int64_t weights_strid
 /// How many cached rows ahead the kernels prefetch.
 #define PREFETCH_ROWS 8
 
-AVX2_TARGET static void scores_avx2(const float *q, int heads, const float *keys, int64_t stride, int64_t count, int64_t n,
-                                    float scale, float *scores, int64_t scores_stride) {
+/// Asks for the bytes of cached row j + PREFETCH_ROWS (of n elements, `element` bytes each):
+/// long caches come from memory, and a prefetch never faults, so running past the end is
+/// harmless.
+__attribute__((always_inline)) static inline void prefetch_row(const void *rows, int64_t j, int64_t stride, int64_t first,
+                                                               int64_t n, size_t element) {
+    const char *p = (const char *)rows + ((j + PREFETCH_ROWS) * stride + first) * (int64_t)element;
+    for (int64_t b = 0; b < n * (int64_t)element; b += 64) _mm_prefetch(p + b, _MM_HINT_T0);
+}
+
+__attribute__((always_inline)) AVX2_TARGET static inline void
+scores_avx2(const float *q, int heads, const void *keys, int64_t stride, int64_t count, int64_t n, float scale, float *scores,
+            int64_t scores_stride, const int HALF) {
+    const size_t element = HALF ? 2 : 4;
     // Heads inside: a key row is read from memory once and from L1 for the other heads.
     for (int64_t j = 0; j < count; j++) {
-        // Long caches come from memory: ask for the row a few positions ahead (a prefetch
-        // never faults, so running past the end is harmless).
-        for (int64_t i = 0; i < n; i += 16) _mm_prefetch((const char *)(keys + (j + PREFETCH_ROWS) * stride + i), _MM_HINT_T0);
-        for (int h = 0; h < heads; h++) scores[h * scores_stride + j] = dot_f32(q + h * n, keys + j * stride, n) * scale;
+        prefetch_row(keys, j, stride, 0, n, element);
+        const void *key = (const char *)keys + j * stride * (int64_t)element;
+        for (int h = 0; h < heads; h++) scores[h * scores_stride + j] = dot_f32_kv(q + h * n, key, n, HALF) * scale;
     }
 }
 
@@ -52,20 +74,20 @@ AVX2_TARGET static void scores_avx2(const float *q, int heads, const float *keys
 /// element, as quill_axpy_f32_avx2 does. Head h's weights are multiplied by f[h] as they are
 /// read (1 when the weights are already normalized: exact).
 __attribute__((always_inline)) AVX2_TARGET static inline void
-values_run(const float *weights, int64_t weights_stride, const float *f, const float *values, int64_t stride, int64_t count,
-           float *out, int64_t out_stride, int64_t i, const int HEADS, const int VECTORS) {
+values_run(const float *weights, int64_t weights_stride, const float *f, const void *values, int64_t stride, int64_t count,
+           float *out, int64_t out_stride, int64_t i, const int HEADS, const int VECTORS, const int HALF) {
     __m256 acc[3][4];
     for (int h = 0; h < HEADS; h++) {
         for (int k = 0; k < VECTORS; k++) acc[h][k] = _mm256_setzero_ps();
     }
     for (int64_t j = 0; j < count; j++) {
-        for (int k = 0; k < VECTORS; k += 2) _mm_prefetch((const char *)(values + (j + PREFETCH_ROWS) * stride + i + 8 * k), _MM_HINT_T0);
+        prefetch_row(values, j, stride, i, 8 * VECTORS, HALF ? 2 : 4);
         // The weights first, then one value vector at a time: 12 accumulators, 3 weights and
         // 1 value fill the 16 registers without spilling.
         __m256 w[3];
         for (int h = 0; h < HEADS; h++) w[h] = _mm256_set1_ps(weights[h * weights_stride + j] * f[h]);
         for (int k = 0; k < VECTORS; k++) {
-            const __m256 v = _mm256_loadu_ps(values + j * stride + i + 8 * k);
+            const __m256 v = load8(values, j * stride + i + 8 * k, HALF);
             for (int h = 0; h < HEADS; h++) acc[h][k] = _mm256_fmadd_ps(w[h], v, acc[h][k]);
         }
     }
@@ -77,22 +99,23 @@ values_run(const float *weights, int64_t weights_stride, const float *f, const f
 /// Up to three heads at a time (twelve accumulators and four value vectors fill the sixteen
 /// registers), 32 elements at a time, then 8 at a time, then the scalar tail.
 __attribute__((always_inline)) AVX2_TARGET static inline void
-values_heads(const float *weights, int64_t weights_stride, const float *f, const float *values, int64_t stride, int64_t count,
-             int64_t n, float *out, int64_t out_stride, const int HEADS) {
+values_heads(const float *weights, int64_t weights_stride, const float *f, const void *values, int64_t stride, int64_t count,
+             int64_t n, float *out, int64_t out_stride, const int HEADS, const int HALF) {
     int64_t i = 0;
-    for (; i + 32 <= n; i += 32) values_run(weights, weights_stride, f, values, stride, count, out, out_stride, i, HEADS, 4);
-    for (; i + 8 <= n; i += 8) values_run(weights, weights_stride, f, values, stride, count, out, out_stride, i, HEADS, 1);
+    for (; i + 32 <= n; i += 32) values_run(weights, weights_stride, f, values, stride, count, out, out_stride, i, HEADS, 4, HALF);
+    for (; i + 8 <= n; i += 8) values_run(weights, weights_stride, f, values, stride, count, out, out_stride, i, HEADS, 1, HALF);
     for (; i < n; i++) {
         for (int h = 0; h < HEADS; h++) {
             float s = 0;
-            for (int64_t j = 0; j < count; j++) s += weights[h * weights_stride + j] * f[h] * values[j * stride + i];
+            for (int64_t j = 0; j < count; j++) s += weights[h * weights_stride + j] * f[h] * load1(values, j * stride + i, HALF);
             out[h * out_stride + i] = s;
         }
     }
 }
 
-AVX2_TARGET static void values_avx2(const float *weights, int heads, int64_t weights_stride, const float *inverse,
-                                    const float *values, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
+__attribute__((always_inline)) AVX2_TARGET static inline void
+values_avx2(const float *weights, int heads, int64_t weights_stride, const float *inverse, const void *values, int64_t stride,
+            int64_t count, int64_t n, float *out, int64_t out_stride, const int HALF) {
     float f[3];
     int h = 0;
     for (; h < heads; h += 3) {
@@ -100,25 +123,74 @@ AVX2_TARGET static void values_avx2(const float *weights, int heads, int64_t wei
         for (int g = 0; g < group; g++) f[g] = inverse ? inverse[h + g] : 1;
         const float *w = weights + h * weights_stride;
         float *o = out + h * out_stride;
-        if (group == 3) values_heads(w, weights_stride, f, values, stride, count, n, o, out_stride, 3);
-        if (group == 2) values_heads(w, weights_stride, f, values, stride, count, n, o, out_stride, 2);
-        if (group == 1) values_heads(w, weights_stride, f, values, stride, count, n, o, out_stride, 1);
+        if (group == 3) values_heads(w, weights_stride, f, values, stride, count, n, o, out_stride, 3, HALF);
+        if (group == 2) values_heads(w, weights_stride, f, values, stride, count, n, o, out_stride, 2, HALF);
+        if (group == 1) values_heads(w, weights_stride, f, values, stride, count, n, o, out_stride, 1, HALF);
     }
+}
+
+// One copy of each kernel per cache type, with the type a constant inside.
+AVX2_TARGET static void scores_f32_avx2(const float *q, int heads, const void *keys, int64_t stride, int64_t count, int64_t n,
+                                        float scale, float *scores, int64_t scores_stride) {
+    scores_avx2(q, heads, keys, stride, count, n, scale, scores, scores_stride, 0);
+}
+AVX2_TARGET static void scores_f16_avx2(const float *q, int heads, const void *keys, int64_t stride, int64_t count, int64_t n,
+                                        float scale, float *scores, int64_t scores_stride) {
+    scores_avx2(q, heads, keys, stride, count, n, scale, scores, scores_stride, 1);
+}
+AVX2_TARGET static void values_f32_avx2(const float *weights, int heads, int64_t weights_stride, const float *inverse,
+                                        const void *values, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
+    values_avx2(weights, heads, weights_stride, inverse, values, stride, count, n, out, out_stride, 0);
+}
+AVX2_TARGET static void values_f16_avx2(const float *weights, int heads, int64_t weights_stride, const float *inverse,
+                                        const void *values, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
+    values_avx2(weights, heads, weights_stride, inverse, values, stride, count, n, out, out_stride, 1);
+}
+
+AVX2_TARGET static void f32_to_f16_avx2(const float *x, uint16_t *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    }
+    for (; i < n; i++) y[i] = quill_f32_to_f16(x[i]);
 }
 #endif
 
 void quill_attention_scores(const float *q, int heads, const float *keys, int64_t stride, int64_t count, int64_t n,
                             float scale, float *scores, int64_t scores_stride) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (quill_use_avx2()) { scores_avx2(q, heads, keys, stride, count, n, scale, scores, scores_stride); return; }
+    if (quill_use_avx2()) { scores_f32_avx2(q, heads, keys, stride, count, n, scale, scores, scores_stride); return; }
 #endif
-    scores_scalar(q, heads, keys, stride, count, n, scale, scores, scores_stride);
+    scores_scalar(q, heads, keys, 0, stride, count, n, scale, scores, scores_stride);
+}
+
+void quill_attention_scores_f16(const float *q, int heads, const uint16_t *keys, int64_t stride, int64_t count, int64_t n,
+                                float scale, float *scores, int64_t scores_stride) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (quill_use_avx2()) { scores_f16_avx2(q, heads, keys, stride, count, n, scale, scores, scores_stride); return; }
+#endif
+    scores_scalar(q, heads, keys, 1, stride, count, n, scale, scores, scores_stride);
 }
 
 void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *inverse, const float *values,
                             int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (quill_use_avx2()) { values_avx2(weights, heads, weights_stride, inverse, values, stride, count, n, out, out_stride); return; }
+    if (quill_use_avx2()) { values_f32_avx2(weights, heads, weights_stride, inverse, values, stride, count, n, out, out_stride); return; }
 #endif
-    values_scalar(weights, heads, weights_stride, inverse, values, stride, count, n, out, out_stride);
+    values_scalar(weights, heads, weights_stride, inverse, values, 0, stride, count, n, out, out_stride);
+}
+
+void quill_attention_values_f16(const float *weights, int heads, int64_t weights_stride, const float *inverse,
+                                const uint16_t *values, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (quill_use_avx2()) { values_f16_avx2(weights, heads, weights_stride, inverse, values, stride, count, n, out, out_stride); return; }
+#endif
+    values_scalar(weights, heads, weights_stride, inverse, values, 1, stride, count, n, out, out_stride);
+}
+
+void quill_f32_to_f16_row(const float *x, uint16_t *y, int64_t n) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (quill_use_avx2()) { f32_to_f16_avx2(x, y, n); return; }
+#endif
+    for (int64_t i = 0; i < n; i++) y[i] = quill_f32_to_f16(x[i]);
 }

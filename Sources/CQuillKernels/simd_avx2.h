@@ -16,21 +16,35 @@ AVX2_TARGET static inline float hsum8(__m256 v) {
 
 AVX2_TARGET static inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
-/// Σ a[i]·b[i] over four accumulators of 32-element steps, then 8-element steps, then one by one.
-AVX2_TARGET static inline float dot_f32(const float *a, const float *b, int64_t n) {
+/// Eight floats from element i of p: f32 elements, or (HALF) f16 ones widened, which is exact.
+__attribute__((always_inline)) AVX2_TARGET static inline __m256 load8(const void *p, int64_t i, const int HALF) {
+    return HALF ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)))
+                : _mm256_loadu_ps((const float *)p + i);
+}
+
+/// Element i of p, f32 or (HALF) f16.
+__attribute__((always_inline)) AVX2_TARGET static inline float load1(const void *p, int64_t i, const int HALF) {
+    return HALF ? half(((const uint16_t *)p)[i]) : ((const float *)p)[i];
+}
+
+/// Σ a[i]·b[i] over four accumulators of 32-element steps, then 8-element steps, then one by
+/// one; b holds f32 elements, or (HALF) f16 ones, with the same arithmetic on their values.
+__attribute__((always_inline)) AVX2_TARGET static inline float dot_f32_kv(const float *a, const void *b, int64_t n, const int HALF) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
-        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), load8(b, i, HALF), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), load8(b, i + 8, HALF), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), load8(b, i + 16, HALF), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), load8(b, i + 24, HALF), s3);
     }
-    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), load8(b, i, HALF), s0);
     float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-    for (; i < n; i++) s += a[i] * b[i];
+    for (; i < n; i++) s += a[i] * load1(b, i, HALF);
     return s;
 }
+
+AVX2_TARGET static inline float dot_f32(const float *a, const float *b, int64_t n) { return dot_f32_kv(a, b, n, 0); }
 
 /// 16 packed bytes -> 32 lanes: the low nibbles (elements 0..15), then the high nibbles (16..31).
 AVX2_TARGET static inline __m256i nibbles(const uint8_t *qs) {

@@ -11,12 +11,13 @@ public final class LocalLanguageModel: LanguageModel, @unchecked Sendable {
     public var enforcesConstraints: Bool { enforcing }
     private let enforcing: Bool
 
-    /// Loads a model file. `enforceConstraints: false` generates freely and leaves validation
+    /// Loads a model file, with the KV cache type `QUILL_KV_CACHE_TYPE` names (f32 by default).
+    /// `enforceConstraints: false` generates freely and leaves validation
     /// and repair to `LLMClient` (how hosted providers are handled; useful for testing that path).
     public init(name: String, path: String, enforceConstraints: Bool = true) throws {
         self.name = name
         do {
-            model = try LocalModel(path: path)
+            model = try LocalModel(path: path, cacheType: try KVCacheType.fromEnvironment())
         } catch {
             throw LLMError.unavailable(model: name, message: "\(error)")
         }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import QuillEngine
 
-/// Options every engine command shares: which model, how many threads.
+extension KVCacheType: ExpressibleByArgument {}
+
+/// Options every engine command shares: which model, how many threads, the KV cache's type.
 struct ModelOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "A model name (smollm2, …), a GGUF path, or an http(s) URL. Default: smollm2.")
     var model: String = ModelCatalog.defaultModelName
@@ -10,13 +12,21 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Threads for inference (default: every core).")
     var threads: Int?
 
+    @Option(name: .customLong("kv-type"), help: "The KV cache's element type: f32 (exact; the default) or f16 (half the memory). Default: $QUILL_KV_CACHE_TYPE, else f32.")
+    var kvType: KVCacheType?
+
+    /// The cache type asked for: the option, else the environment's.
+    func cacheType() throws -> KVCacheType {
+        try kvType ?? KVCacheType.fromEnvironment()
+    }
+
     /// Maps the model file, fetching a catalog model on first use.
     func openFile() throws -> GGUFFile {
         try GGUFFile(path: try ModelResolver.resolve(model))
     }
 
     func loadTransformer(exactF32: Bool = false) throws -> Transformer {
-        try Transformer(file: try openFile(), threads: threads, exactF32: exactF32)
+        try Transformer(file: try openFile(), threads: threads, exactF32: exactF32, cacheType: try cacheType())
     }
 }
 
@@ -128,7 +138,8 @@ struct Generate: ParsableCommand {
     var prompt: String
 
     func run() throws {
-        let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads)
+        let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads,
+                                   cacheType: try options.cacheType())
         if chat, let warning = model.chatTemplate.warning { printError("quill: note: \(warning)\n") }
         if let warning = model.tokenizer.warning { printError("quill: warning: \(warning)\n") }
         var generation = GenerationOptions()
@@ -199,7 +210,8 @@ struct Bench: ParsableCommand {
             }
         }
         let prompts = try counts(p, "-p"), depths = try counts(d, "-d")
-        let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads)
+        let model = try LocalModel(path: try ModelResolver.resolve(options.model), threads: options.threads,
+                                   cacheType: try options.cacheType())
         let transformer = model.transformer
         let c = transformer.config
         let file = transformer.file

@@ -9,9 +9,10 @@ import XCTest
 final class AttentionSplitTests: XCTestCase {
     /// Decodes `steps` tokens after a prompt of `length` tokens with 2 threads and with 1, and
     /// compares every step's logits.
-    private func assertSplitMatchesOneThread(_ path: String, length: Int, steps: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let split = try LocalModel(path: path, threads: 2).transformer
-        let single = try LocalModel(path: path, threads: 1).transformer
+    private func assertSplitMatchesOneThread(_ path: String, length: Int, steps: Int, cacheType: KVCacheType = .f32,
+                                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let split = try LocalModel(path: path, threads: 2, cacheType: cacheType).transformer
+        let single = try LocalModel(path: path, threads: 1, cacheType: cacheType).transformer
         let vocabulary = split.config.vocabularySize
         let prompt = (0..<length).map { ($0 * 7919 + 13) % vocabulary }
         XCTAssertGreaterThanOrEqual(length, Transformer.splitAttentionMinimum, "the prompt must be long enough to split", file: file, line: line)
@@ -30,6 +31,11 @@ final class AttentionSplitTests: XCTestCase {
 
     func testSmolLM2LongContextDecodeMatchesOneThread() throws {
         try assertSplitMatchesOneThread(try TestModels.smolLM2Path(), length: 300, steps: 4)
+    }
+
+    /// The same over a half-precision cache (the f16 kernels in both ways of splitting).
+    func testHalfPrecisionCacheLongContextDecodeMatchesOneThread() throws {
+        try assertSplitMatchesOneThread(try TestModels.smolLM2Path(), length: 300, steps: 3, cacheType: .f16)
     }
 
     /// Gemma 3: one KV head for four query heads, 256-element heads (eight slices of the

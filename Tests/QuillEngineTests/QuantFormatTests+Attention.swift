@@ -59,3 +59,57 @@ extension QuantFormatTests {
         }
     }
 }
+
+/// The half-precision cache: rows rounded as `quill_f32_to_f16` rounds, and read by kernels
+/// whose results equal the f32 kernels' over the widened rows, bit for bit, on both paths.
+extension QuantFormatTests {
+    func testHalfPrecisionRowsRoundToNearestEven() {
+        var rng = RandomGenerator(seed: 0xF16)
+        defer { quill_kernels_force_scalar(0) }
+        // Ordinary values, subnormal and vanishing ones, exact ties, overflow to infinity.
+        var x = (0..<1000).map { _ in normal(&rng) * 10 }
+        x += (0..<200).map { _ in normal(&rng) * 1e-6 } + (0..<50).map { _ in normal(&rng) * 1e-9 }
+        x += [0, -0.0, 1 + 1.0 / 2048, 1 + 3.0 / 2048, 65504, 65519, 65520, -1e6, .infinity, -.infinity, 5.96e-8, 2.98e-8]
+        let expected = x.map { quill_f32_to_f16($0) }
+        for scalar in Self.paths {
+            quill_kernels_force_scalar(scalar)
+            var y = [UInt16](repeating: 0xFFFF, count: x.count)
+            quill_f32_to_f16_row(x, &y, Int64(x.count))
+            XCTAssertEqual(y, expected, "scalar=\(scalar)")
+        }
+        XCTAssertEqual(quill_f32_to_f16(65520), 0x7C00, "65520 rounds to infinity")
+        XCTAssertEqual(quill_f16_to_f32(quill_f32_to_f16(1 + 1.0 / 2048)), 1, "a tie rounds to the even neighbour")
+    }
+
+    func testHalfPrecisionAttentionEqualsF32OverWidenedRows() {
+        var rng = RandomGenerator(seed: 0xA716)
+        defer { quill_kernels_force_scalar(0) }
+        let maxHeads = 4, maxCount = 70, maxN = 256, stride = 2 * maxN + 3
+        let keys = (0..<maxCount * stride).map { _ in quill_f32_to_f16(normal(&rng)) }
+        let values = (0..<maxCount * stride).map { _ in quill_f32_to_f16(normal(&rng)) }
+        let wideKeys = keys.map(quill_f16_to_f32), wideValues = values.map(quill_f16_to_f32)
+        let q = (0..<maxHeads * maxN).map { _ in normal(&rng) }
+        let weights = (0..<maxHeads * maxCount).map { _ in abs(normal(&rng)) }
+        let inverse: [Float] = [0.5, 0.25, 2, 1]
+        for scalar in Self.paths {
+            quill_kernels_force_scalar(scalar)
+            for n in [1, 8, 33, 64, 256] {
+                for heads in [1, 3, 4] {
+                    for count in [1, 9, 70] {
+                        let context = "scalar=\(scalar) n=\(n) heads=\(heads) count=\(count)"
+                        var expected = [Float](repeating: 0, count: heads * maxCount), scores = expected
+                        quill_attention_scores(q, Int32(heads), wideKeys, Int64(stride), Int64(count), Int64(n), 0.125, &expected, Int64(maxCount))
+                        quill_attention_scores_f16(q, Int32(heads), keys, Int64(stride), Int64(count), Int64(n), 0.125, &scores, Int64(maxCount))
+                        XCTAssertEqual(scores.map(\.bitPattern), expected.map(\.bitPattern), context)
+                        var expectedOut = [Float](repeating: 0, count: heads * n), out = expectedOut
+                        quill_attention_values(weights, Int32(heads), Int64(maxCount), inverse, wideValues, Int64(stride), Int64(count),
+                                               Int64(n), &expectedOut, Int64(n))
+                        quill_attention_values_f16(weights, Int32(heads), Int64(maxCount), inverse, values, Int64(stride), Int64(count),
+                                                   Int64(n), &out, Int64(n))
+                        XCTAssertEqual(out.map(\.bitPattern), expectedOut.map(\.bitPattern), context)
+                    }
+                }
+            }
+        }
+    }
+}

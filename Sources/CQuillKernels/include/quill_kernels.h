@@ -96,6 +96,14 @@ void quill_attention_scores(const float *q, int heads, const float *keys, int64_
 /// and out pointers then start at the slice.)
 void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *inverse, const float *values,
                             int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride);
+/// The same over a half-precision cache: each element is widened to f32 as it is read, so the
+/// results equal the f32 kernels' over the widened rows, bit for bit.
+void quill_attention_scores_f16(const float *q, int heads, const uint16_t *keys, int64_t stride, int64_t count, int64_t n,
+                                float scale, float *scores, int64_t scores_stride);
+void quill_attention_values_f16(const float *weights, int heads, int64_t weights_stride, const float *inverse,
+                                const uint16_t *values, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride);
+/// y[i] = x[i] rounded to half precision (to nearest, ties to even; as quill_f32_to_f16).
+void quill_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
 
 /// gate[i] = gelu_tanh(gate[i]) · up[i] (GeGLU), in place, with ggml's rounding of the GELU's
 /// input and result to half precision (0 at or below -10, gate[i] · up[i] at or above 10).

@@ -17,10 +17,12 @@ public final class LocalModel: @unchecked Sendable {
     /// Seconds the load took (mapping, parsing, tokenizer tables).
     public let loadSeconds: Double
 
-    public init(path: String, threads: Int? = nil, exactF32: Bool = false) throws {
+    /// Loads a model file. `cacheType` is the element type of the sequences' KV caches (see
+    /// `KVCacheType`).
+    public init(path: String, threads: Int? = nil, exactF32: Bool = false, cacheType: KVCacheType = .f32) throws {
         let start = MonotonicClock.now()
         file = try GGUFFile(path: path)
-        transformer = try Transformer(file: file, threads: threads, exactF32: exactF32)
+        transformer = try Transformer(file: file, threads: threads, exactF32: exactF32, cacheType: cacheType)
         tokenizer = try Tokenizer(file: file)
         chatTemplate = ChatTemplate(file: file)
         loadSeconds = MonotonicClock.now() - start

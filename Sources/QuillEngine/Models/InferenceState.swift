@@ -1,16 +1,47 @@
+import CQuillKernels
+import Foundation
+
+/// The element type of a KV cache.
+public enum KVCacheType: String, Sendable, CaseIterable {
+    /// Exact attention over the keys and values as computed; the closest match to llama.cpp's
+    /// logits (the default).
+    case f32
+    /// Keys and values rounded to half precision as they are stored (llama.cpp's default
+    /// cache type): half the memory, and half the bytes a token decoded after a long context
+    /// reads. The attention arithmetic stays f32.
+    case f16
+
+    /// Bytes per cached element.
+    public var elementBytes: Int { self == .f32 ? 4 : 2 }
+
+    /// The environment variable that sets the cache type of models loaded without one given
+    /// (scripts, the REPL, `quill serve`).
+    public static let environmentVariable = "QUILL_KV_CACHE_TYPE"
+
+    /// The type `environmentVariable` names, or f32 when it is unset or empty.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KVCacheType {
+        guard let name = environment[environmentVariable], !name.isEmpty else { return .f32 }
+        guard let type = KVCacheType(rawValue: name.lowercased()) else {
+            throw ModelError("\(environmentVariable)='\(name)' is not a KV cache type: use f32 or f16")
+        }
+        return type
+    }
+}
+
 /// One sequence's state: its KV cache and the scratch rows a forward pass writes, all
 /// allocated once so the per-token loop allocates nothing.
 ///
-/// The cache is f32 (exact attention, and the closest match to llama.cpp's logits). It is one
-/// reservation whose pages are touched only as positions fill, so memory grows with use.
+/// The cache is one reservation whose pages are touched only as positions fill, so memory
+/// grows with use.
 public final class InferenceState: @unchecked Sendable {
     public let contextLength: Int
     public let maxBatch: Int
     /// Tokens whose keys and values are in the cache.
     public internal(set) var position = 0
 
-    let keys: UnsafeMutablePointer<Float>      // (layer, position, kv_dim)
-    let values: UnsafeMutablePointer<Float>    // (layer, position, kv_dim)
+    public let cacheType: KVCacheType
+    let keys: UnsafeMutableRawPointer          // (layer, position, kv_dim) of `cacheType`
+    let values: UnsafeMutableRawPointer        // (layer, position, kv_dim) of `cacheType`
     let kvDimension: Int
     let layerCount: Int
 
@@ -31,8 +62,9 @@ public final class InferenceState: @unchecked Sendable {
     let gateUpOutputs: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
     private var buffers: [UnsafeMutablePointer<Float>] = []
 
-    init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) {
+    init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int, cacheType: KVCacheType = .f32) {
         self.contextLength = contextLength
+        self.cacheType = cacheType
         self.maxBatch = maxBatch
         kvDimension = c.headCountKV * c.headDimension
         layerCount = c.layerCount
@@ -44,8 +76,9 @@ public final class InferenceState: @unchecked Sendable {
             return p
         }
         let qDim = c.headCount * c.headDimension
-        keys = make(c.layerCount * contextLength * kvDimension)
-        values = make(c.layerCount * contextLength * kvDimension)
+        let cacheBytes = c.layerCount * contextLength * kvDimension * cacheType.elementBytes
+        keys = .allocate(byteCount: cacheBytes, alignment: 64)
+        values = .allocate(byteCount: cacheBytes, alignment: 64)
         x = make(maxBatch * c.embeddingLength)
         xb = make(maxBatch * c.embeddingLength)
         q = make(maxBatch * qDim)
@@ -66,38 +99,88 @@ public final class InferenceState: @unchecked Sendable {
 
     deinit {
         for b in buffers { b.deallocate() }
+        keys.deallocate()
+        values.deallocate()
         qkvOutputs.deallocate()
         gateUpOutputs.deallocate()
     }
 
     /// Bytes the KV cache takes when full.
-    public var cacheBytes: Int { 2 * layerCount * contextLength * kvDimension * MemoryLayout<Float>.size }
+    public var cacheBytes: Int { 2 * layerCount * contextLength * kvDimension * cacheType.elementBytes }
 
     /// Bytes of the KV cache holding positions so far (the pages touched).
-    public var filledCacheBytes: Int { 2 * layerCount * position * kvDimension * MemoryLayout<Float>.size }
+    public var filledCacheBytes: Int { 2 * layerCount * position * kvDimension * cacheType.elementBytes }
 
     /// The last evaluated position's logits.
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logits, count: vocabularySize) }
 
-    /// Takes the first `count` positions of another sequence's cache (the same model): a
-    /// prompt that starts like one already read need not be read again. The keys and values
-    /// of a position depend only on the tokens up to it, so the copy is what evaluating those
-    /// tokens would have stored.
+    /// Takes the first `count` positions of another sequence's cache (the same model and
+    /// cache type): a prompt that starts like one already read need not be read again. The
+    /// keys and values of a position depend only on the tokens up to it, so the copy is what
+    /// evaluating those tokens would have stored.
     public func copyPrefix(from other: InferenceState, count: Int) {
-        precondition(kvDimension == other.kvDimension && layerCount == other.layerCount, "caches of different models")
+        precondition(kvDimension == other.kvDimension && layerCount == other.layerCount && cacheType == other.cacheType,
+                     "caches of different models or types")
         precondition(count <= other.position && count <= contextLength, "prefix longer than the cache holds")
+        let bytes = count * kvDimension * cacheType.elementBytes
         for l in 0..<layerCount {
-            keyRow(layer: l, position: 0).update(from: other.keyRow(layer: l, position: 0), count: count * kvDimension)
-            valueRow(layer: l, position: 0).update(from: other.valueRow(layer: l, position: 0), count: count * kvDimension)
+            keyRow(layer: l, position: 0).copyMemory(from: other.keyRow(layer: l, position: 0), byteCount: bytes)
+            valueRow(layer: l, position: 0).copyMemory(from: other.valueRow(layer: l, position: 0), byteCount: bytes)
         }
         position = count
     }
 
-    func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
-        keys + (layer * contextLength + position) * kvDimension
+    /// Stores a position's key and value rows (kv_dim floats each), rounding them for an f16 cache.
+    func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        let k = keyRow(layer: layer, position: position), v = valueRow(layer: layer, position: position)
+        switch cacheType {
+        case .f32:
+            k.copyMemory(from: key, byteCount: kvDimension * 4)
+            v.copyMemory(from: value, byteCount: kvDimension * 4)
+        case .f16:
+            quill_f32_to_f16_row(key, k.assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+            quill_f32_to_f16_row(value, v.assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+        }
     }
 
-    func valueRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float> {
-        values + (layer * contextLength + position) * kvDimension
+    /// Attention scores of `heads` query heads (hd floats apart) against the keys of `count`
+    /// positions from `position` of layer `layer`, starting `offset` elements into each row
+    /// (the KV head's part): `quill_attention_scores` over this cache's type.
+    func scores(layer: Int, from position: Int, offset: Int, count: Int, queries q: UnsafePointer<Float>, heads: Int,
+                headDimension hd: Int, scale: Float, into scores: UnsafeMutablePointer<Float>, scoresStride: Int) {
+        let keys = keyRow(layer: layer, position: position) + offset * cacheType.elementBytes
+        switch cacheType {
+        case .f32:
+            quill_attention_scores(q, Int32(heads), keys.assumingMemoryBound(to: Float.self), Int64(kvDimension), Int64(count),
+                                   Int64(hd), scale, scores, Int64(scoresStride))
+        case .f16:
+            quill_attention_scores_f16(q, Int32(heads), keys.assumingMemoryBound(to: UInt16.self), Int64(kvDimension), Int64(count),
+                                       Int64(hd), scale, scores, Int64(scoresStride))
+        }
+    }
+
+    /// The weighted sums of `width` elements of the values of `count` positions from
+    /// `position` of layer `layer`, starting `offset` elements into each row:
+    /// `quill_attention_values` over this cache's type.
+    func weightedValues(layer: Int, from position: Int, offset: Int, count: Int, weights: UnsafePointer<Float>, heads: Int,
+                        weightsStride: Int, inverse: UnsafePointer<Float>?, width: Int,
+                        into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let values = valueRow(layer: layer, position: position) + offset * cacheType.elementBytes
+        switch cacheType {
+        case .f32:
+            quill_attention_values(weights, Int32(heads), Int64(weightsStride), inverse, values.assumingMemoryBound(to: Float.self),
+                                   Int64(kvDimension), Int64(count), Int64(width), out, Int64(outStride))
+        case .f16:
+            quill_attention_values_f16(weights, Int32(heads), Int64(weightsStride), inverse, values.assumingMemoryBound(to: UInt16.self),
+                                       Int64(kvDimension), Int64(count), Int64(width), out, Int64(outStride))
+        }
+    }
+
+    private func keyRow(layer: Int, position: Int) -> UnsafeMutableRawPointer {
+        keys + (layer * contextLength + position) * kvDimension * cacheType.elementBytes
+    }
+
+    private func valueRow(layer: Int, position: Int) -> UnsafeMutableRawPointer {
+        values + (layer * contextLength + position) * kvDimension * cacheType.elementBytes
     }
 }

@@ -55,12 +55,12 @@ extension Transformer {
             let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
             let target = placement.state(t), range = attendedRange(layer: l, placement: placement, token: t)
             let first = range.lowerBound, count = range.count
-            let kvOffset = (h / group) * hd, stride = Int64(target.kvDimension)
-            quill_attention_scores(s.q + t * qDim + h * hd, Int32(headsPerUnit), target.keyRow(layer: l, position: first) + kvOffset,
-                                   stride, Int64(count), Int64(hd), scale, scores, Int64(context))
+            let kvOffset = (h / group) * hd
+            target.scores(layer: l, from: first, offset: kvOffset, count: count, queries: s.q + t * qDim + h * hd, heads: headsPerUnit,
+                          headDimension: hd, scale: scale, into: scores, scoresStride: context)
             for i in 0..<headsPerUnit { VectorMath.softmax(scores + i * context, count: count) }
-            quill_attention_values(scores, Int32(headsPerUnit), Int64(context), nil, target.valueRow(layer: l, position: first) + kvOffset,
-                                   stride, Int64(count), Int64(hd), s.attention + t * qDim + h * hd, Int64(hd))
+            target.weightedValues(layer: l, from: first, offset: kvOffset, count: count, weights: scores, heads: headsPerUnit,
+                                  weightsStride: context, inverse: nil, width: hd, into: s.attention + t * qDim + h * hd, outStride: hd)
             unit += threads
         }
     }
@@ -78,15 +78,16 @@ extension Transformer {
     func splitAttention(_ step: PoolStep, layer l: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
         let c = config, hd = c.headDimension, heads = c.headCount, group = heads / c.headCountKV
         let target = placement.state(0), range = attendedRange(layer: l, placement: placement, token: 0)
-        let context = s.contextLength, stride = Int64(target.kvDimension), threads = pool.threadCount
+        let context = s.contextLength, threads = pool.threadCount
         let maxima = splitPartials, sums = splitPartials + threads * heads
         let mine = pool.share(of: range.count, thread: thread)
         switch step {
         case .splitScores:
             let scale = 1 / Float(hd).squareRoot()
             for g in 0..<c.headCountKV where !mine.isEmpty {
-                quill_attention_scores(s.q + g * group * hd, Int32(group), target.keyRow(layer: l, position: range.lowerBound + mine.lowerBound) + g * hd,
-                                       stride, Int64(mine.count), Int64(hd), scale, s.scores + g * group * context + mine.lowerBound, Int64(context))
+                target.scores(layer: l, from: range.lowerBound + mine.lowerBound, offset: g * hd, count: mine.count,
+                              queries: s.q + g * group * hd, heads: group, headDimension: hd, scale: scale,
+                              into: s.scores + g * group * context + mine.lowerBound, scoresStride: context)
             }
             for h in 0..<heads {
                 maxima[thread * heads + h] = Double(VectorMath.maximum(s.scores + h * context + mine.lowerBound, count: mine.count))
@@ -109,9 +110,9 @@ extension Transformer {
                         for t in 0..<threads { sum += sums[t * heads + g * group + i] }
                         inverse[i] = Float(1 / sum)
                     }
-                    quill_attention_values(s.scores + g * group * context, Int32(group), Int64(context), inverse.baseAddress,
-                                           target.valueRow(layer: l, position: range.lowerBound) + g * hd + d0, stride,
-                                           Int64(range.count), Int64(width), s.attention + g * group * hd + d0, Int64(hd))
+                    target.weightedValues(layer: l, from: range.lowerBound, offset: g * hd + d0, count: range.count,
+                                          weights: s.scores + g * group * context, heads: group, weightsStride: context,
+                                          inverse: inverse.baseAddress, width: width, into: s.attention + g * group * hd + d0, outStride: hd)
                     unit += threads
                 }
             }

@@ -13,6 +13,8 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     public let pool: ThreadPool
     /// Tokens per forward batch; longer prompts are processed in chunks of this size.
     public let maxBatch: Int
+    /// The element type of the KV caches of the states this transformer makes.
+    public let cacheType: KVCacheType
     let weights: TransformerWeights
     let matmul: MatMul
     /// Per layer (Gemma 3's windowed and global layers rotate with different bases).
@@ -40,11 +42,13 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     /// thread's positions, for attention split over positions (see `splitAttention`).
     let splitPartials: UnsafeMutablePointer<Double>
 
-    public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256) throws {
+    public init(file: GGUFFile, threads: Int? = nil, exactF32: Bool = false, maxBatch: Int = 256,
+                cacheType: KVCacheType = .f32) throws {
         let config = try ModelConfig(file: file)
         self.config = config
         self.file = file
         self.maxBatch = maxBatch
+        self.cacheType = cacheType
         weights = try TransformerWeights(file: file, config: config, dequantizeAll: exactF32)
         pool = ThreadPool(threads: threads)
         let maxColumns = weights.matrices.map(\.columns).max() ?? config.embeddingLength
@@ -87,7 +91,7 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     /// A fresh sequence with room for `contextLength` tokens (default: the model's, capped at 4096).
     public func makeState(contextLength: Int? = nil) -> InferenceState {
         let length = max(1, min(contextLength ?? min(config.contextLength, 4096), config.contextLength))
-        return InferenceState(config: config, contextLength: length, maxBatch: maxBatch, threads: pool.threadCount)
+        return InferenceState(config: config, contextLength: length, maxBatch: maxBatch, threads: pool.threadCount, cacheType: cacheType)
     }
 
     /// Runs `tokens` at the state's next positions. The last token's logits land in
@@ -232,8 +236,7 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
                 }
                 ropes[l].apply(q, heads: c.headCount, headDimension: hd, position: position)
                 ropes[l].apply(k, heads: c.headCountKV, headDimension: hd, position: position)
-                target.keyRow(layer: l, position: position).update(from: k, count: kvDim)
-                target.valueRow(layer: l, position: position).update(from: v, count: kvDim)
+                target.store(layer: l, position: position, key: k, value: v)
             }
             attention(layer: l, tokens: n, scratch: s, placement: placement)
             matmul.multiply(layer.wo, s.attention, tokens: n, into: s.projected)
