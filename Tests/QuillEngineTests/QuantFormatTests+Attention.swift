@@ -17,9 +17,9 @@ extension QuantFormatTests {
         for scalar in Self.paths {
             quill_kernels_force_scalar(scalar)
             for n in [1, 7, 8, 33, 64, 70, 256] {
-                for heads in [1, 2, 3, 4, 7] {
-                    for count in [1, 5, 130] {
-                        let context = "scalar=\(scalar) n=\(n) heads=\(heads) count=\(count)"
+                for (heads, kvHeads) in [(1, 1), (2, 1), (3, 1), (4, 1), (7, 1), (3, 3), (4, 2), (6, 3)] {
+                    for count in [0, 1, 5, 130] {
+                        let context = "scalar=\(scalar) n=\(n) heads=\(heads)/\(kvHeads) count=\(count)"
                         var expected = [Float](repeating: 0, count: heads * maxCount)
                         var scores = [Float](repeating: .nan, count: heads * maxCount)
                         var expectedOut = [Float](repeating: 0, count: heads * n)
@@ -29,21 +29,23 @@ extension QuantFormatTests {
                                 values.withUnsafeBufferPointer { v in
                                     for h in 0..<heads {
                                         for j in 0..<count {
-                                            expected[h * maxCount + j] = quill_dot_f32(q.baseAddress! + h * n, k.baseAddress! + j * stride, Int64(n)) * scale
+                                            let key = k.baseAddress! + j * stride + h / (heads / kvHeads) * n
+                                            expected[h * maxCount + j] = quill_dot_f32(q.baseAddress! + h * n, key, Int64(n)) * scale
                                         }
                                     }
-                                    quill_attention_scores(q.baseAddress!, Int32(heads), k.baseAddress!, Int64(stride), Int64(count), Int64(n),
+                                    quill_attention_scores(q.baseAddress!, Int32(heads), Int32(kvHeads), k.baseAddress!, Int64(stride), Int64(count), Int64(n),
                                                            scale, &scores, Int64(maxCount))
                                     // The values step weighs by the expected scores, so it is checked on its own.
                                     expectedOut.withUnsafeMutableBufferPointer { o in
                                         for h in 0..<heads {
+                                            let row = v.baseAddress! + h / (heads / kvHeads) * n
                                             for j in 0..<count {
-                                                quill_axpy_f32(expected[h * maxCount + j], v.baseAddress! + j * stride, o.baseAddress! + h * n, Int64(n))
+                                                quill_axpy_f32(expected[h * maxCount + j], row + j * stride, o.baseAddress! + h * n, Int64(n))
                                             }
                                         }
                                     }
-                                    quill_attention_values(expected, Int32(heads), Int64(maxCount), nil, v.baseAddress!, Int64(stride),
-                                                           Int64(count), Int64(n), &out, Int64(n))
+                                    quill_attention_values(expected, Int32(heads), Int32(kvHeads), Int64(maxCount), nil, v.baseAddress!,
+                                                           Int64(stride), Int64(count), Int64(n), 0, Int64(kvHeads * n), &out, Int64(n))
                                 }
                             }
                         }
@@ -53,6 +55,23 @@ extension QuantFormatTests {
                             }
                         }
                         XCTAssertEqual(out.map(\.bitPattern), expectedOut.map(\.bitPattern), context)
+                        // A range of the row's elements (a thread's share when attention is split
+                        // over positions) gives those elements' sums and leaves the others.
+                        guard kvHeads * n >= 24 else { continue }
+                        let range = 8..<(kvHeads * n - 8)
+                        var part = [Float](repeating: .nan, count: heads * n)
+                        quill_attention_values(expected, Int32(heads), Int32(kvHeads), Int64(maxCount), nil, values, Int64(stride),
+                                               Int64(count), Int64(n), Int64(range.lowerBound), Int64(range.upperBound), &part, Int64(n))
+                        for h in 0..<heads {
+                            for i in 0..<n {
+                                let e = h / (heads / kvHeads) * n + i, got = part[h * n + i]
+                                if range.contains(e) {
+                                    XCTAssertEqual(got.bitPattern, expectedOut[h * n + i].bitPattern, context + " range, head \(h) element \(i)")
+                                } else {
+                                    XCTAssertTrue(got.isNaN, context + " range wrote head \(h) element \(i)")
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -94,18 +113,18 @@ extension QuantFormatTests {
         for scalar in Self.paths {
             quill_kernels_force_scalar(scalar)
             for n in [1, 8, 33, 64, 256] {
-                for heads in [1, 3, 4] {
+                for (heads, kvHeads) in [(1, 1), (3, 1), (4, 1), (4, 2)] {
                     for count in [1, 9, 70] {
-                        let context = "scalar=\(scalar) n=\(n) heads=\(heads) count=\(count)"
+                        let context = "scalar=\(scalar) n=\(n) heads=\(heads)/\(kvHeads) count=\(count)"
                         var expected = [Float](repeating: 0, count: heads * maxCount), scores = expected
-                        quill_attention_scores(q, Int32(heads), wideKeys, Int64(stride), Int64(count), Int64(n), 0.125, &expected, Int64(maxCount))
-                        quill_attention_scores_f16(q, Int32(heads), keys, Int64(stride), Int64(count), Int64(n), 0.125, &scores, Int64(maxCount))
+                        quill_attention_scores(q, Int32(heads), Int32(kvHeads), wideKeys, Int64(stride), Int64(count), Int64(n), 0.125, &expected, Int64(maxCount))
+                        quill_attention_scores_f16(q, Int32(heads), Int32(kvHeads), keys, Int64(stride), Int64(count), Int64(n), 0.125, &scores, Int64(maxCount))
                         XCTAssertEqual(scores.map(\.bitPattern), expected.map(\.bitPattern), context)
                         var expectedOut = [Float](repeating: 0, count: heads * n), out = expectedOut
-                        quill_attention_values(weights, Int32(heads), Int64(maxCount), inverse, wideValues, Int64(stride), Int64(count),
-                                               Int64(n), &expectedOut, Int64(n))
-                        quill_attention_values_f16(weights, Int32(heads), Int64(maxCount), inverse, values, Int64(stride), Int64(count),
-                                                   Int64(n), &out, Int64(n))
+                        quill_attention_values(weights, Int32(heads), Int32(kvHeads), Int64(maxCount), inverse, wideValues, Int64(stride),
+                                               Int64(count), Int64(n), 0, Int64(kvHeads * n), &expectedOut, Int64(n))
+                        quill_attention_values_f16(weights, Int32(heads), Int32(kvHeads), Int64(maxCount), inverse, values, Int64(stride),
+                                                   Int64(count), Int64(n), 0, Int64(kvHeads * n), &out, Int64(n))
                         XCTAssertEqual(out.map(\.bitPattern), expectedOut.map(\.bitPattern), context)
                     }
                 }

@@ -84,24 +84,30 @@ float quill_dot_f16_f32(const uint16_t *a, const float *b, int64_t n);
 /// y += a * x
 void quill_axpy_f32(float a, const float *x, float *y, int64_t n);
 
-// Attention of `heads` query heads sharing one KV head (their queries, and their outputs,
-// n floats apart) over `count` cached rows of n floats, `stride` floats apart. Equal, bit for
-// bit, to a quill_dot_f32 per head and key times `scale`, and to a quill_axpy_f32 per head
-// and value, in position order, into a zeroed output.
-/// scores[h * scores_stride + j] = scale * (q[h * n ..< h * n + n] · keys[j * stride ..< j * stride + n])
-void quill_attention_scores(const float *q, int heads, const float *keys, int64_t stride, int64_t count, int64_t n,
+// Attention of `heads` query heads over `count` cached rows, `stride` elements apart. The
+// scores kernels take `kv_heads` KV heads, n elements each and side by side in a row; query
+// head h (its query n floats after the previous one's) meets KV head h / (heads / kv_heads).
+// The values kernels likewise, for a range of the row's elements. Equal, bit for bit, to a
+// quill_dot_f32 per head and key times `scale`, and to a quill_axpy_f32 per head and value,
+// in position order, into a zeroed output.
+/// scores[h * scores_stride + j] = scale * (q[h * n ..< h * n + n] · keys[j * stride + g * n ..< j * stride + g * n + n]),
+/// g = h / (heads / kv_heads)
+void quill_attention_scores(const float *q, int heads, int kv_heads, const float *keys, int64_t stride, int64_t count, int64_t n,
                             float scale, float *scores, int64_t scores_stride);
-/// out[h * out_stride + i] = Σ_j (weights[h * weights_stride + j] · inverse[h]) * values[j * stride + i], i < n,
-/// with `inverse` NULL for weights already normalized. (n may be a slice of a head: the values
-/// and out pointers then start at the slice.)
-void quill_attention_values(const float *weights, int heads, int64_t weights_stride, const float *inverse, const float *values,
-                            int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride);
+/// out[h * out_stride + i] = Σ_j (weights[h * weights_stride + j] · inverse[h]) * values[j * stride + e] for the
+/// row elements e in [first, last), where e = g * n + i belongs to KV head g and its heads h (g = h / (heads /
+/// kv_heads)); `inverse` is NULL for weights already normalized. Each output element is summed over the
+/// positions in order, blocks of rows at a time, so a range is read from memory once.
+void quill_attention_values(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
+                            const float *values, int64_t stride, int64_t count, int64_t n, int64_t first, int64_t last,
+                            float *out, int64_t out_stride);
 /// The same over a half-precision cache: each element is widened to f32 as it is read, so the
 /// results equal the f32 kernels' over the widened rows, bit for bit.
-void quill_attention_scores_f16(const float *q, int heads, const uint16_t *keys, int64_t stride, int64_t count, int64_t n,
-                                float scale, float *scores, int64_t scores_stride);
-void quill_attention_values_f16(const float *weights, int heads, int64_t weights_stride, const float *inverse,
-                                const uint16_t *values, int64_t stride, int64_t count, int64_t n, float *out, int64_t out_stride);
+void quill_attention_scores_f16(const float *q, int heads, int kv_heads, const uint16_t *keys, int64_t stride, int64_t count,
+                                int64_t n, float scale, float *scores, int64_t scores_stride);
+void quill_attention_values_f16(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
+                                const uint16_t *values, int64_t stride, int64_t count, int64_t n, int64_t first, int64_t last,
+                                float *out, int64_t out_stride);
 /// y[i] = x[i] rounded to half precision (to nearest, ties to even; as quill_f32_to_f16).
 void quill_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
 

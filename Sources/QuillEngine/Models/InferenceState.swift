@@ -145,34 +145,38 @@ public final class InferenceState: @unchecked Sendable {
 
     /// Attention scores of `heads` query heads (hd floats apart) against the keys of `count`
     /// positions from `position` of layer `layer`, starting `offset` elements into each row
-    /// (the KV head's part): `quill_attention_scores` over this cache's type.
+    /// (the first KV head's part), the heads shared evenly by `kvHeads` KV heads:
+    /// `quill_attention_scores` over this cache's type.
     func scores(layer: Int, from position: Int, offset: Int, count: Int, queries q: UnsafePointer<Float>, heads: Int,
-                headDimension hd: Int, scale: Float, into scores: UnsafeMutablePointer<Float>, scoresStride: Int) {
+                kvHeads: Int = 1, headDimension hd: Int, scale: Float, into scores: UnsafeMutablePointer<Float>, scoresStride: Int) {
         let keys = keyRow(layer: layer, position: position) + offset * cacheType.elementBytes
         switch cacheType {
         case .f32:
-            quill_attention_scores(q, Int32(heads), keys.assumingMemoryBound(to: Float.self), Int64(kvDimension), Int64(count),
+            quill_attention_scores(q, Int32(heads), Int32(kvHeads), keys.assumingMemoryBound(to: Float.self), Int64(kvDimension), Int64(count),
                                    Int64(hd), scale, scores, Int64(scoresStride))
         case .f16:
-            quill_attention_scores_f16(q, Int32(heads), keys.assumingMemoryBound(to: UInt16.self), Int64(kvDimension), Int64(count),
+            quill_attention_scores_f16(q, Int32(heads), Int32(kvHeads), keys.assumingMemoryBound(to: UInt16.self), Int64(kvDimension), Int64(count),
                                        Int64(hd), scale, scores, Int64(scoresStride))
         }
     }
 
-    /// The weighted sums of `width` elements of the values of `count` positions from
-    /// `position` of layer `layer`, starting `offset` elements into each row:
-    /// `quill_attention_values` over this cache's type.
+    /// The weighted sums of the values of `count` positions from `position` of layer `layer`,
+    /// for row elements [first, last) counted from `offset` elements into each row, the
+    /// `heads` query heads shared evenly by `kvHeads` KV heads: `quill_attention_values` over
+    /// this cache's type.
     func weightedValues(layer: Int, from position: Int, offset: Int, count: Int, weights: UnsafePointer<Float>, heads: Int,
-                        weightsStride: Int, inverse: UnsafePointer<Float>?, width: Int,
-                        into out: UnsafeMutablePointer<Float>, outStride: Int) {
+                        kvHeads: Int = 1, weightsStride: Int, inverse: UnsafePointer<Float>?, headDimension hd: Int,
+                        elements: Range<Int>, into out: UnsafeMutablePointer<Float>, outStride: Int) {
         let values = valueRow(layer: layer, position: position) + offset * cacheType.elementBytes
+        let (first, last) = (Int64(elements.lowerBound), Int64(elements.upperBound))
         switch cacheType {
         case .f32:
-            quill_attention_values(weights, Int32(heads), Int64(weightsStride), inverse, values.assumingMemoryBound(to: Float.self),
-                                   Int64(kvDimension), Int64(count), Int64(width), out, Int64(outStride))
+            quill_attention_values(weights, Int32(heads), Int32(kvHeads), Int64(weightsStride), inverse, values.assumingMemoryBound(to: Float.self),
+                                   Int64(kvDimension), Int64(count), Int64(hd), first, last, out, Int64(outStride))
         case .f16:
-            quill_attention_values_f16(weights, Int32(heads), Int64(weightsStride), inverse, values.assumingMemoryBound(to: UInt16.self),
-                                       Int64(kvDimension), Int64(count), Int64(width), out, Int64(outStride))
+            quill_attention_values_f16(weights, Int32(heads), Int32(kvHeads), Int64(weightsStride), inverse,
+                                       values.assumingMemoryBound(to: UInt16.self), Int64(kvDimension), Int64(count), Int64(hd),
+                                       first, last, out, Int64(outStride))
         }
     }
 

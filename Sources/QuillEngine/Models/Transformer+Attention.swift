@@ -60,7 +60,8 @@ extension Transformer {
                           headDimension: hd, scale: scale, into: scores, scoresStride: context)
             for i in 0..<headsPerUnit { VectorMath.softmax(scores + i * context, count: count) }
             target.weightedValues(layer: l, from: first, offset: kvOffset, count: count, weights: scores, heads: headsPerUnit,
-                                  weightsStride: context, inverse: nil, width: hd, into: s.attention + t * qDim + h * hd, outStride: hd)
+                                  weightsStride: context, inverse: nil, headDimension: hd, elements: 0..<hd,
+                                  into: s.attention + t * qDim + h * hd, outStride: hd)
             unit += threads
         }
     }
@@ -71,8 +72,8 @@ extension Transformer {
     ///   maximum over them.
     /// - `.splitWeights`: each thread turns its scores into exp(score − the head's maximum)
     ///   and sums them (in Double, as `VectorMath.softmax` does).
-    /// - `.splitValues`: units of (KV head, 32 output elements) dealt round-robin; each sums
-    ///   the weighted values of all positions, normalizing the weights as it reads them.
+    /// - `.splitValues`: each thread takes a run of 32-element slices of the rows and sums
+    ///   their weighted values over all positions, normalizing the weights as it reads them.
     /// The scores, maxima and weights are `VectorMath.softmax`'s; only the sum of the
     /// exponentials is added in per-thread parts.
     func splitAttention(_ step: PoolStep, layer l: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
@@ -84,11 +85,10 @@ extension Transformer {
         switch step {
         case .splitScores:
             let scale = 1 / Float(hd).squareRoot()
-            for g in 0..<c.headCountKV where !mine.isEmpty {
-                target.scores(layer: l, from: range.lowerBound + mine.lowerBound, offset: g * hd, count: mine.count,
-                              queries: s.q + g * group * hd, heads: group, headDimension: hd, scale: scale,
-                              into: s.scores + g * group * context + mine.lowerBound, scoresStride: context)
-            }
+            // Every KV head in one pass over the positions: each cached row is read once, whole.
+            target.scores(layer: l, from: range.lowerBound + mine.lowerBound, offset: 0, count: mine.count, queries: s.q,
+                          heads: heads, kvHeads: c.headCountKV, headDimension: hd, scale: scale,
+                          into: s.scores + mine.lowerBound, scoresStride: context)
             for h in 0..<heads {
                 maxima[thread * heads + h] = Double(VectorMath.maximum(s.scores + h * context + mine.lowerBound, count: mine.count))
             }
@@ -100,21 +100,21 @@ extension Transformer {
                                                                    subtracting: Float(top))
             }
         default:
-            let slices = (hd + 31) / 32
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: group) { inverse in
-                var unit = thread
-                while unit < c.headCountKV * slices {
-                    let g = unit / slices, d0 = (unit % slices) * 32, width = min(32, hd - d0)
-                    for i in 0..<group {
-                        var sum: Double = 0
-                        for t in 0..<threads { sum += sums[t * heads + g * group + i] }
-                        inverse[i] = Float(1 / sum)
-                    }
-                    target.weightedValues(layer: l, from: range.lowerBound, offset: g * hd + d0, count: range.count,
-                                          weights: s.scores + g * group * context, heads: group, weightsStride: context,
-                                          inverse: inverse.baseAddress, width: width, into: s.attention + g * group * hd + d0, outStride: hd)
-                    unit += threads
+            // Each thread takes a run of 32-element slices of the rows (every KV head's part
+            // side by side): its part of each row is read once, in address order.
+            let kvDimension = c.headCountKV * hd
+            let slices = pool.share(of: (kvDimension + 31) / 32, thread: thread)
+            guard !slices.isEmpty else { return }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: heads) { inverse in
+                for h in 0..<heads {
+                    var sum: Double = 0
+                    for t in 0..<threads { sum += sums[t * heads + h] }
+                    inverse[h] = Float(1 / sum)
                 }
+                target.weightedValues(layer: l, from: range.lowerBound, offset: 0, count: range.count, weights: s.scores, heads: heads,
+                                      kvHeads: c.headCountKV, weightsStride: context, inverse: inverse.baseAddress, headDimension: hd,
+                                      elements: slices.lowerBound * 32..<min(kvDimension, slices.upperBound * 32),
+                                      into: s.attention, outStride: hd)
             }
         }
     }
