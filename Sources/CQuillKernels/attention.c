@@ -71,7 +71,22 @@ scores_avx2(const float *q, int heads, int kv_heads, const void *keys, int64_t s
     const int group = heads / kv_heads;
     // Positions outside, heads inside: each cached row (every KV head's part of it) is read
     // from memory once, in address order, and from L1 for the heads that share it.
-    for (int64_t j = 0; j < count; j++) {
+    int64_t j = 0;
+    // Two positions at a time: two independent dot products in flight per head.
+    for (; j + 2 <= count; j += 2) {
+        prefetch_row(keys, j, stride, 0, kv_heads * n, element);
+        prefetch_row(keys, j + 1, stride, 0, kv_heads * n, element);
+        for (int g = 0; g < kv_heads; g++) {
+            const char *key = (const char *)keys + (j * stride + g * n) * (int64_t)element;
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                float s0, s1;
+                dot2_f32_kv(q + h * n, key, key + stride * (int64_t)element, n, HALF, &s0, &s1);
+                scores[h * scores_stride + j] = s0 * scale;
+                scores[h * scores_stride + j + 1] = s1 * scale;
+            }
+        }
+    }
+    for (; j < count; j++) {
         prefetch_row(keys, j, stride, 0, kv_heads * n, element);
         for (int g = 0; g < kv_heads; g++) {
             const void *key = (const char *)keys + (j * stride + g * n) * (int64_t)element;

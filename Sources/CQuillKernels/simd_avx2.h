@@ -46,6 +46,41 @@ __attribute__((always_inline)) AVX2_TARGET static inline float dot_f32_kv(const 
 
 AVX2_TARGET static inline float dot_f32(const float *a, const float *b, int64_t n) { return dot_f32_kv(a, b, n, 0); }
 
+/// dot_f32_kv of a with two rows at once, each with exactly its arithmetic: two independent
+/// chains in one instruction stream, so the second's loads and fmas overlap the first's final
+/// reduction (a single short dot product waits on that reduction's latency).
+__attribute__((always_inline)) AVX2_TARGET static inline void
+dot2_f32_kv(const float *a, const void *b0, const void *b1, int64_t n, const int HALF, float *out0, float *out1) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps(), t2 = _mm256_setzero_ps(), t3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256 a0 = _mm256_loadu_ps(a + i), a1 = _mm256_loadu_ps(a + i + 8);
+        const __m256 a2 = _mm256_loadu_ps(a + i + 16), a3 = _mm256_loadu_ps(a + i + 24);
+        s0 = _mm256_fmadd_ps(a0, load8(b0, i, HALF), s0);
+        t0 = _mm256_fmadd_ps(a0, load8(b1, i, HALF), t0);
+        s1 = _mm256_fmadd_ps(a1, load8(b0, i + 8, HALF), s1);
+        t1 = _mm256_fmadd_ps(a1, load8(b1, i + 8, HALF), t1);
+        s2 = _mm256_fmadd_ps(a2, load8(b0, i + 16, HALF), s2);
+        t2 = _mm256_fmadd_ps(a2, load8(b1, i + 16, HALF), t2);
+        s3 = _mm256_fmadd_ps(a3, load8(b0, i + 24, HALF), s3);
+        t3 = _mm256_fmadd_ps(a3, load8(b1, i + 24, HALF), t3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        const __m256 ai = _mm256_loadu_ps(a + i);
+        s0 = _mm256_fmadd_ps(ai, load8(b0, i, HALF), s0);
+        t0 = _mm256_fmadd_ps(ai, load8(b1, i, HALF), t0);
+    }
+    float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    float t = hsum8(_mm256_add_ps(_mm256_add_ps(t0, t1), _mm256_add_ps(t2, t3)));
+    for (; i < n; i++) {
+        s += a[i] * load1(b0, i, HALF);
+        t += a[i] * load1(b1, i, HALF);
+    }
+    *out0 = s;
+    *out1 = t;
+}
+
 /// 16 packed bytes -> 32 lanes: the low nibbles (elements 0..15), then the high nibbles (16..31).
 AVX2_TARGET static inline __m256i nibbles(const uint8_t *qs) {
     const __m128i t = _mm_loadu_si128((const __m128i *)qs);
