@@ -26,6 +26,23 @@ final class EngineCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("t/s"), "--verbose reports speed: \(r.stderr)")
     }
 
+    /// `--kv-type f16` (or `QUILL_KV_CACHE_TYPE`) runs with a half-precision cache; an unknown
+    /// type is refused with the accepted ones named.
+    func testKVCacheTypeOption() throws {
+        let model = try TestModels.smolLM2Path()
+        let r = try quill(["generate", "-m", model, "--kv-type", "f16", "--chat", "--temp", "0", "--max-tokens", "24",
+                           "What is the capital of France?"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Paris"), r.stdout)
+        let bad = try quill(["generate", "-m", model, "--kv-type", "q4", "hi"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("kv-type"), bad.stderr)
+        let env = ["PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": NSHomeDirectory(), "QUILL_KV_CACHE_TYPE": "q4"]
+        let badEnv = try ProcessRunner.run(ProcessRunner.quillBinary, ["generate", "-m", model, "hi"], environment: env)
+        XCTAssertNotEqual(badEnv.status, 0)
+        XCTAssertTrue(badEnv.stderr.contains("QUILL_KV_CACHE_TYPE='q4' is not a KV cache type: use f32 or f16"), badEnv.stderr)
+    }
+
     func testTokenizeMatchesLlamaTokenize() throws {
         let r = try quill(["tokenize", "-m", try TestModels.smolLM2Path(), "Hello, world!"])
         XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "[19556, 28, 905, 17]")
