@@ -1,11 +1,12 @@
-// The two halves of attention over a KV cache, for the query heads that share one KV head
-// (grouped-query attention): their scores against every cached key, and their weighted sums
-// of the cached values. One call covers all positions and heads, where a call per position
-// and head (quill_dot_f32, quill_axpy_f32) pays a call and a dispatch, reads each cached row
-// once per head, and for the values stores and reloads the output row every time. The
-// arithmetic is that of the per-position calls, in the same order, so the results are
-// identical. A half-precision cache is read through the same kernels, each element widened
-// to f32 (exact) as it is loaded: half the bytes to read, and the f32 arithmetic.
+// The two halves of attention over a KV cache: the query heads' scores against every cached
+// key, and their weighted sums of the cached values (grouped-query attention: the heads that
+// share a KV head meet its part of each row together, and a call may cover every KV head of
+// the row). One call covers all positions and heads, where a call per position and head
+// (quill_dot_f32, quill_axpy_f32) pays a call and a dispatch, reads each cached row once per
+// head, and for the values stores and reloads the output row every time. The arithmetic is
+// that of the per-position calls, in the same order, so the results are identical. A
+// half-precision cache is read through the same kernels, each element widened to f32 (exact)
+// as it is loaded: half the bytes to read, and the f32 arithmetic.
 #include "quill_kernels.h"
 #include "blocks.h"
 #include "dot_paths.h"
