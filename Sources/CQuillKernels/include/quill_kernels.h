@@ -115,8 +115,20 @@ void quill_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
 /// input and result to half precision (0 at or below -10, gate[i] · up[i] at or above 10).
 void quill_geglu_f32(float *gate, const float *up, int64_t n);
 
+/// exp(x), equal bit for bit to glibc's expf on every input (its method, in double; exp.c).
+float quill_expf(float x);
+/// The largest of x[0..<n], NaNs skipped; -infinity for none.
+float quill_max_f32(const float *x, int64_t n);
+/// x[i] = quill_expf(x[i] - top) in place; returns their sum in double (elements i ≡ l mod 4
+/// summed in order in lane l, then (l0 + l1) + (l2 + l3)): softmax's middle step, also run
+/// over parts of a row (attention split over positions).
+double quill_exp_sum_f32(float *x, int64_t n, float top);
+/// In-place softmax: x[i] = exp(x[i] - max) · (float)(1 / Σ), with quill_exp_sum_f32's sum.
+void quill_softmax_f32(float *x, int64_t n);
+/// gate[i] = gate[i] / (1 + exp(-gate[i])) · up[i] (SwiGLU), in place, with quill_expf.
+void quill_swiglu_f32(float *gate, const float *up, int64_t n);
 /// ln Σ exp(x[i]), computed stably (the row's maximum is subtracted first); log-probabilities
-/// are logits minus this. Within 1e-6 relative of the exact value.
+/// are logits minus this.
 float quill_log_sum_exp_f32(const float *x, int64_t n);
 
 /// A spin-wait hint for the thread pool's barrier.

@@ -13,29 +13,21 @@ enum VectorMath {
         for i in 0..<n { out[i] = x[i] * scale * weight[i] }
     }
 
-    /// In-place softmax; returns nothing, leaves probabilities summing to 1.
+    /// In-place softmax: probabilities summing to 1. Its exp is glibc's expf exactly, in
+    /// vector lanes (exp.c): attention takes one per score.
     static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        let inverse = Float(1 / exponentiate(x, count: n, subtracting: maximum(x, count: n)))
-        for i in 0..<n { x[i] *= inverse }
+        quill_softmax_f32(x, Int64(n))
     }
 
     /// The largest of x[0..<n] (-infinity for none).
     static func maximum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
-        var m = -Float.infinity
-        for i in 0..<n where x[i] > m { m = x[i] }
-        return m
+        quill_max_f32(x, Int64(n))
     }
 
     /// x[i] = exp(x[i] - top) in place; returns their sum, accumulated in Double. Softmax's
     /// middle step, also run over parts of a row (attention split over positions).
     static func exponentiate(_ x: UnsafeMutablePointer<Float>, count n: Int, subtracting top: Float) -> Double {
-        var sum: Double = 0
-        for i in 0..<n {
-            let e = expf(x[i] - top)
-            x[i] = e
-            sum += Double(e)
-        }
-        return sum
+        quill_exp_sum_f32(x, Int64(n), top)
     }
 
     /// gate = act(gate) * up, in place: SwiGLU (silu) or GeGLU (GELU, tanh approximation, from
@@ -44,13 +36,10 @@ enum VectorMath {
                                 _ up: UnsafePointer<Float>, count n: Int) {
         switch activation {
         case .silu:
-            // libm's expf, kept: SiLU is a small share of llama/qwen2 passes, and a vector exp
-            // (within 1e-6) moved near-tie arg-maxes of the quantized path (Qwen2.5's top-1
-            // agreement with llama.cpp: 322 → 317 of 326, measured).
-            for i in 0..<n {
-                let g = gate[i]
-                gate[i] = g / (1 + expf(-g)) * up[i]
-            }
+            // An exp equal to libm's bit for bit: a merely close vector exp (within 1e-6) moved
+            // near-tie arg-maxes of the quantized path (Qwen2.5's top-1 agreement with
+            // llama.cpp: 322 → 317 of 326, measured).
+            quill_swiglu_f32(gate, up, Int64(n))
         case .geluTanh:
             quill_geglu_f32(gate, up, Int64(n))
         }
