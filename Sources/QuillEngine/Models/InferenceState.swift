@@ -26,7 +26,9 @@ public final class InferenceState: @unchecked Sendable {
     let projected: UnsafeMutablePointer<Float> // (batch, d)
     let gate: UnsafeMutablePointer<Float>      // (batch, ffn)
     let up: UnsafeMutablePointer<Float>        // (batch, ffn)
-    let scores: UnsafeMutablePointer<Float>    // attention weights: (threads, heads per KV head, context), or (heads, context) split over positions
+    let scores: UnsafeMutablePointer<Float>    // attention weights: (threads, heads per KV head, context), (threads, context, 8) for
+                                               // a prompt's tiles, or (heads, context) split over positions
+    let tileQueries: UnsafeMutablePointer<Float> // (threads, head_dim, 8): a tile's queries, transposed
     let logits: UnsafeMutablePointer<Float>    // (vocab) the last position's logits
     let vocabularySize: Int
     /// Output pointers of the shared-input products, in group order.
@@ -60,7 +62,9 @@ public final class InferenceState: @unchecked Sendable {
         projected = make(maxBatch * c.embeddingLength)
         gate = make(maxBatch * c.feedForwardLength)
         up = make(maxBatch * c.feedForwardLength)
-        scores = make(max(threads * (c.headCount / c.headCountKV), c.headCount) * contextLength)
+        let tileLanes = Int(QUILL_ATTENTION_TILE)
+        scores = make(max(threads * max(c.headCount / c.headCountKV, tileLanes), c.headCount) * contextLength)
+        tileQueries = make(threads * c.headDimension * tileLanes)
         logits = make(c.vocabularySize)
         self.buffers = buffers
         qkvOutputs = .allocate(capacity: 3)
@@ -150,6 +154,25 @@ public final class InferenceState: @unchecked Sendable {
                                        values.assumingMemoryBound(to: UInt16.self), Int64(kvDimension), Int64(count), Int64(hd),
                                        first, last, out, Int64(outStride))
         }
+    }
+
+    /// Scores of a tile of eight queries (transposed, `queries[e * 8 + t]`) against the keys
+    /// of `count` positions from `position`, `offset` elements into each row:
+    /// `quill_attention_tile_scores`. An f32 cache only.
+    func tileScores(layer: Int, from position: Int, offset: Int, count: Int, queries: UnsafePointer<Float>, headDimension hd: Int,
+                    scale: Float, into scores: UnsafeMutablePointer<Float>) {
+        precondition(cacheType == .f32, "tiled attention reads an f32 cache")
+        let keys = (keyRow(layer: layer, position: position) + offset * 4).assumingMemoryBound(to: Float.self)
+        quill_attention_tile_scores(queries, keys, Int64(kvDimension), Int64(count), Int64(hd), scale, scores)
+    }
+
+    /// The weighted sums of a tile's first `lanes` lanes over the values of `count` positions
+    /// from `position`: `quill_attention_tile_values`. An f32 cache only.
+    func tileValues(layer: Int, from position: Int, offset: Int, count: Int, weights: UnsafePointer<Float>, headDimension hd: Int,
+                    into out: UnsafeMutablePointer<Float>, outStride: Int, lanes: Int) {
+        precondition(cacheType == .f32, "tiled attention reads an f32 cache")
+        let values = (valueRow(layer: layer, position: position) + offset * 4).assumingMemoryBound(to: Float.self)
+        quill_attention_tile_values(weights, values, Int64(kvDimension), Int64(count), Int64(hd), out, Int64(outStride), Int32(lanes))
     }
 
     private func keyRow(layer: Int, position: Int) -> UnsafeMutableRawPointer {

@@ -3,9 +3,10 @@ import Foundation
 
 /// Causal grouped-query attention over each sequence's cache, on the pool.
 ///
-/// Two ways to share it between the threads, with the same arithmetic:
-/// - by query: units of (token, query heads) dealt round-robin (a prompt, batched decoding,
-///   and a single token over a short context);
+/// Three ways to share it between the threads, with the same arithmetic:
+/// - by tile: a prompt's tokens eight at a time (Transformer+PromptAttention.swift);
+/// - by query: units of (token, query heads) dealt round-robin (batched decoding, a single
+///   token over a short context, and prompts the tiles do not take);
 /// - by position (`splitAttention`): one token over a long context, where the units would be
 ///   single heads and every head of a group would read its keys and values from memory
 ///   again (three times for SmolLM2, seven for Qwen2.5). Each cached row is then read once.
@@ -37,6 +38,10 @@ extension Transformer {
     /// Thread `thread`'s part of the causal grouped-query attention of the batch's queries over
     /// each one's cache: units of (token, heads) dealt round-robin to the threads.
     func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
+        if usesAttentionTiles(tokens: n, placement: placement) {
+            attendInTiles(layer: l, tokens: n, scratch: s, placement: placement, thread: thread)
+            return
+        }
         let c = config, hd = c.headDimension, qDim = c.headCount * hd
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()

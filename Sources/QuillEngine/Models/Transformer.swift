@@ -38,6 +38,9 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     var stepLayer = 0, stepTokens = 0
     var stepScratch: InferenceState?
     var stepPlacement: Placement?
+    /// Whether a prompt's attention goes through tiles of eight tokens (see
+    /// `usesAttentionTiles`); tests turn it off to compare the two ways.
+    var attentionTiles = true
     /// Per thread and query head, the maximum score and then the exponentials' sum of the
     /// thread's positions, for attention split over positions (see `splitAttention`).
     let splitPartials: UnsafeMutablePointer<Double>
