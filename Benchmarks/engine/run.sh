@@ -5,10 +5,12 @@
 #
 #   Benchmarks/engine/run.sh                       # the three catalog models, 2 threads
 #   MODELS="smollm2 path/to/other.gguf" THREADS=2 ROUNDS=3 Benchmarks/engine/run.sh
+#   PROMPTS=128,512,2048 Benchmarks/engine/run.sh  # prompt lengths (default 128,512)
 #
 # Needs llama.cpp built by Benchmarks/engine/build-llamacpp.sh (LLAMACPP_BIN, default
 # /work/cache/llama.cpp-build/bin). Writes Benchmarks/out/engine.md.
 ROUNDS=${ROUNDS:-3}
+PROMPTS=${PROMPTS:-128,512}
 . "$(dirname "$0")/setup.sh"
 require_llama llama-bench
 
@@ -19,9 +21,9 @@ for name in $MODELS; do
   model=$(model_file "$name")
   for round in $(seq "$ROUNDS"); do
     echo "$name: round $round/$ROUNDS" >&2
-    $Q bench -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 --json \
+    $Q bench -m "$model" -t "$THREADS" -p "$PROMPTS" -n 64 -r 3 --json \
       | sed "s|^|{\"engine\":\"quill\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
-    llama llama-bench -m "$model" -t "$THREADS" -p 128,512 -n 64 -r 3 -o jsonl 2>/dev/null \
+    llama llama-bench -m "$model" -t "$THREADS" -p "$PROMPTS" -n 64 -r 3 -o jsonl 2>/dev/null \
       | sed "s|^|{\"engine\":\"llama.cpp\",\"file\":\"$model\",\"row\":|; s/\$/}/" >> "$raw"
   done
   # Batched decoding (8 sequences against one) and prefix caching (a 400-token shared start).
@@ -32,9 +34,9 @@ for name in $MODELS; do
   echo "{\"engine\":\"quill\",\"file\":\"$model\",\"row\":{\"test\":\"rss\",\"kb\":$(echo "$stats" | tail -1),\"kv_mib\":$(echo "$stats" | sed -nE 's/.*KV cache ([0-9.]+) MiB.*/\1/p')}}" >> "$raw"
 done
 
-python3 - "$raw" "$THREADS" "$ROUNDS" > "$OUT/engine.md" <<'PY'
+python3 - "$raw" "$THREADS" "$ROUNDS" "$PROMPTS" > "$OUT/engine.md" <<'PY'
 import json, os, statistics, sys, datetime
-raw, threads, rounds = sys.argv[1], sys.argv[2], sys.argv[3]
+raw, threads, rounds, prompts = sys.argv[1:5]
 files = {}
 for line in open(raw):
     d = json.loads(line); row = d["row"]; f = files.setdefault(d["file"], {"quill": {}, "llama": {}, "extra": {}})
@@ -51,7 +53,7 @@ print(f"Command: `Benchmarks/engine/run.sh` ({threads} threads, {rounds} interle
 print("| model | test | Quill t/s | llama.cpp t/s | Quill / llama.cpp |")
 print("| --- | --- | ---: | ---: | ---: |")
 for path, f in files.items():
-    for test in ["pp128", "pp512", "tg64"]:
+    for test in [f"pp{p}" for p in prompts.split(",")] + ["tg64"]:
         q, l = statistics.median(f["quill"][test]), statistics.median(f["llama"][test])
         print(f"| {os.path.basename(path)} | {test} | {q:.1f} | {l:.1f} | {q / l:.2f}× |")
 print("\n| model | load | tg64 ×8 sequences (aggregate) | ×8 / ×1 | TTFT 400+16 tokens | with the 400 cached | cached / uncached | peak RSS (bound) |")

@@ -94,6 +94,31 @@ final class AttentionTileTests: XCTestCase {
         }
     }
 
+    /// Batched serving: prompt chunks of two sequences (runs of 21 and 13 tokens, tiled) and a
+    /// decoding step of a third (one token) in one pass, with and without tiles.
+    func testBatchedPassWithPromptChunksMatchesTokenUnits() throws {
+        let path = try TestModels.smolLM2Path()
+        let tiled = try LocalModel(path: path, threads: 2).transformer
+        let untiled = try LocalModel(path: path, threads: 2).transformer
+        untiled.attentionTiles = false
+        let vocabulary = tiled.config.vocabularySize
+        func ids(_ count: Int, _ seed: Int) -> [Int] { (0..<count).map { ($0 * 7919 + seed * 104_729 + 13) % vocabulary } }
+        var logits: [[[Float]]] = []
+        for transformer in [tiled, untiled] {
+            let states = (0..<3).map { _ in transformer.makeState(contextLength: 64) }
+            try transformer.evaluate(ids(5, 1), state: states[2])
+            try transformer.evaluate(ids(3, 2), state: states[0])
+            try transformer.evaluate(segments: [(ids(21, 3), states[0]), (ids(13, 4), states[1]), ([7], states[2])])
+            try transformer.evaluate(segments: [(ids(9, 5), states[0]), ([11], states[1]), ([12], states[2])])
+            logits.append(states.map { Array($0.lastLogits) })
+        }
+        for i in 0..<3 {
+            let differing = zip(logits[0][i], logits[1][i]).filter { $0.bitPattern != $1.bitPattern }.count
+            XCTAssertEqual(differing, 0, "sequence \(i): \(differing) of \(vocabulary) logits differ")
+            XCTAssertTrue(logits[0][i].contains { $0 != 0 }, "sequence \(i) has logits")
+        }
+    }
+
     /// SmolLM2: three query heads per KV head, 64-element heads, a last tile of 3 tokens.
     func testSmolLM2PromptWithTilesMatchesTokenUnits() throws {
         try assertTilesMatchTokenUnits(try TestModels.smolLM2Path(), length: 99, steps: 2)

@@ -26,8 +26,9 @@ public final class InferenceState: @unchecked Sendable {
     let projected: UnsafeMutablePointer<Float> // (batch, d)
     let gate: UnsafeMutablePointer<Float>      // (batch, ffn)
     let up: UnsafeMutablePointer<Float>        // (batch, ffn)
-    let scores: UnsafeMutablePointer<Float>    // attention weights: (threads, heads per KV head, context), (threads, context, 8) for
-                                               // a prompt's tiles, or (heads, context) split over positions
+    let scores: UnsafeMutablePointer<Float>    // attention weights: per thread, (heads per KV head, context) or a prompt tile's
+                                               // (context, 8), `scoresPerThread` floats apart; or (heads, context) split over positions
+    let scoresPerThread: Int
     let tileQueries: UnsafeMutablePointer<Float> // (threads, head_dim, 8): a tile's queries, transposed
     let logits: UnsafeMutablePointer<Float>    // (vocab) the last position's logits
     let vocabularySize: Int
@@ -63,7 +64,8 @@ public final class InferenceState: @unchecked Sendable {
         gate = make(maxBatch * c.feedForwardLength)
         up = make(maxBatch * c.feedForwardLength)
         let tileLanes = Int(QUILL_ATTENTION_TILE)
-        scores = make(max(threads * max(c.headCount / c.headCountKV, tileLanes), c.headCount) * contextLength)
+        scoresPerThread = max(c.headCount / c.headCountKV, tileLanes) * contextLength
+        scores = make(max(threads * scoresPerThread, c.headCount * contextLength))
         tileQueries = make(threads * c.headDimension * tileLanes)
         logits = make(c.vocabularySize)
         self.buffers = buffers

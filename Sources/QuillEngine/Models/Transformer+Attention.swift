@@ -38,10 +38,8 @@ extension Transformer {
     /// Thread `thread`'s part of the causal grouped-query attention of the batch's queries over
     /// each one's cache: units of (token, heads) dealt round-robin to the threads.
     func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
-        if usesAttentionTiles(tokens: n, placement: placement) {
-            attendInTiles(layer: l, tokens: n, scratch: s, placement: placement, thread: thread)
-            return
-        }
+        let tiles = usesAttentionTiles(tokens: n)
+        if tiles { attendInTiles(layer: l, tokens: n, scratch: s, placement: placement, thread: thread) }
         let c = config, hd = c.headDimension, qDim = c.headCount * hd
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
@@ -54,10 +52,14 @@ extension Transformer {
         let unitsPerToken = c.headCount / headsPerUnit
         let units = n * unitsPerToken
         let context = s.contextLength
-        let scores = s.scores + thread * group * context
+        let scores = s.scores + thread * s.scoresPerThread
         var unit = thread
         while unit < units {
             let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
+            if tiles && isTiled(token: t, placement: placement) {
+                unit += threads
+                continue
+            }
             let target = placement.state(t), range = attendedRange(layer: l, placement: placement, token: t)
             let first = range.lowerBound, count = range.count
             let kvOffset = (h / group) * hd
@@ -82,7 +84,7 @@ extension Transformer {
     /// The scores, maxima and weights are `VectorMath.softmax`'s; only the sum of the
     /// exponentials is added in per-thread parts.
     func splitAttention(_ step: PoolStep, layer l: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
-        let c = config, hd = c.headDimension, heads = c.headCount, group = heads / c.headCountKV
+        let c = config, hd = c.headDimension, heads = c.headCount
         let target = placement.state(0), range = attendedRange(layer: l, placement: placement, token: 0)
         let context = s.contextLength, threads = pool.threadCount
         let maxima = splitPartials, sums = splitPartials + threads * heads

@@ -188,6 +188,10 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
         let positions: [Int]
         /// Per token (batched serving): whether its logits are wanted (the last of its run).
         let wantsLogits: [Bool]
+        /// Batched serving: the runs of two or more consecutive tokens of one sequence (prompt
+        /// chunks), which attention may take in tiles; `inRun` marks their tokens.
+        let runs: [Range<Int>]
+        let inRun: [Bool]
 
         init(sequence: InferenceState) {
             self.sequence = sequence
@@ -195,6 +199,8 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
             states = []
             positions = []
             wantsLogits = []
+            runs = []
+            inRun = []
         }
 
         init(states: [InferenceState], positions: [Int], wantsLogits: [Bool]) {
@@ -203,6 +209,18 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
             self.states = states
             self.positions = positions
             self.wantsLogits = wantsLogits
+            var runs: [Range<Int>] = [], inRun = [Bool](repeating: false, count: states.count)
+            var first = 0
+            for t in stride(from: 1, through: states.count, by: 1) {
+                if t < states.count && states[t] === states[first] && positions[t] == positions[t - 1] + 1 { continue }
+                if t - first > 1 {
+                    runs.append(first..<t)
+                    for i in first..<t { inRun[i] = true }
+                }
+                first = t
+            }
+            self.runs = runs
+            self.inRun = inRun
         }
 
         @inline(__always) func state(_ t: Int) -> InferenceState { sequence ?? states[t] }
@@ -217,7 +235,7 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     func forward(_ tokens: UnsafeBufferPointer<Int>, scratch s: InferenceState, placement: Placement,
                  allLogits: UnsafeMutablePointer<Float>?, isLast: Bool, hidden: UnsafeMutablePointer<Float>? = nil) {
         let c = config, arch = c.architecture, n = tokens.count, d = c.embeddingLength
-        let qDim = c.headCount * c.headDimension, kvDim = s.kvDimension, ffn = c.feedForwardLength
+        let qDim = c.headCount * c.headDimension, kvDim = s.kvDimension
         let hd = c.headDimension, eps = c.rmsEpsilon
         for (t, token) in tokens.enumerated() { weights.tokenEmbedding.row(token, into: s.x + t * d) }
         if arch.scalesEmbedding { VectorMath.scale(s.x, by: Float(d).squareRoot(), count: n * d) }
