@@ -12,7 +12,8 @@
 // - softmax: quill_exp_sum_f32's exps and its sum order (row element i into double lane i % 4);
 // - a weighted value: an fma chain over the positions in order, from zero.
 // Positions outside a token's range get weight 0, which leaves the fma chains and the double
-// sums unchanged, exactly. Rows must be f32 with n a multiple of 32 (callers check).
+// sums unchanged, exactly. A half-precision cache's rows are widened to f32 (exact) a row or a
+// block of rows at a time, then read as f32 rows, as the one-query kernels widen each element.
 #include <math.h>
 #include <stdlib.h>
 #include "quill_kernels.h"
@@ -23,25 +24,27 @@
 
 /// The one-query kernels for each lane: the scalar path, and the reference the tests compare
 /// the tile kernels with. (They copy each lane's row out and back.)
-static void tile_scores_each(const float *qt, const float *keys, int64_t stride, int64_t count, int64_t n, float scale,
+static void tile_scores_each(const float *qt, const void *keys, int half, int64_t stride, int64_t count, int64_t n, float scale,
                              float *scores) {
     float *q = malloc(sizeof(float) * (size_t)(n + count)), *row = q + n;
     if (!q) abort();
     for (int t = 0; t < LANES; t++) {
         for (int64_t e = 0; e < n; e++) q[e] = qt[e * LANES + t];
-        quill_attention_scores(q, 1, 1, keys, stride, count, n, scale, row, count);
+        if (half) quill_attention_scores_f16(q, 1, 1, keys, stride, count, n, scale, row, count);
+        else quill_attention_scores(q, 1, 1, keys, stride, count, n, scale, row, count);
         for (int64_t j = 0; j < count; j++) scores[j * LANES + t] = row[j];
     }
     free(q);
 }
 
-static void tile_values_each(const float *weights, const float *values, int64_t stride, int64_t count, int64_t n, float *out,
-                             int64_t out_stride, int lanes) {
+static void tile_values_each(const float *weights, const void *values, int half, int64_t stride, int64_t count, int64_t n,
+                             float *out, int64_t out_stride, int lanes) {
     float *w = malloc(sizeof(float) * (size_t)(count + 1));
     if (!w) abort();
     for (int t = 0; t < lanes; t++) {
         for (int64_t j = 0; j < count; j++) w[j] = weights[j * LANES + t];
-        quill_attention_values(w, 1, 1, count, NULL, values, stride, count, n, 0, n, out + t * out_stride, n);
+        if (half) quill_attention_values_f16(w, 1, 1, count, NULL, values, stride, count, n, 0, n, out + t * out_stride, n);
+        else quill_attention_values(w, 1, 1, count, NULL, values, stride, count, n, 0, n, out + t * out_stride, n);
     }
     free(w);
 }
@@ -93,23 +96,41 @@ __attribute__((always_inline)) AVX2_TARGET static inline __m256 tile_dot(const f
     return _mm256_add_ps(a, b);
 }
 
+/// Row j of a cache, as f32: the row itself, or (HALF) its elements widened into `wide`.
+__attribute__((always_inline)) AVX2_TARGET static inline const float *f32_row(const void *rows, int64_t j, int64_t stride, int64_t n,
+                                                                             float *wide, const int HALF) {
+    if (!HALF) return (const float *)rows + j * stride;
+    const uint16_t *row = (const uint16_t *)rows + j * stride;
+    for (int64_t e = 0; e < n; e += 8) _mm256_storeu_ps(wide + e, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + e))));
+    return wide;
+}
+
 __attribute__((always_inline)) AVX2_TARGET static inline void
-tile_scores_steps(const float *qt, const float *keys, int64_t stride, int64_t count, float scale, float *scores, const int STEPS) {
+tile_scores_steps(const float *qt, const void *keys, int64_t stride, int64_t count, float scale, float *scores, const int STEPS,
+                  const int HALF) {
     const __m256 s = _mm256_set1_ps(scale);
+    const size_t element = HALF ? 2 : 4;
+    float wide[32 * STEPS];
     for (int64_t j = 0; j < count; j++) {
         // A prefetch never faults, so running past the last row is harmless.
-        for (int b = 0; b < 32 * STEPS; b += 16) _mm_prefetch((const char *)(keys + (j + 4) * stride + b), _MM_HINT_T0);
-        _mm256_storeu_ps(scores + j * LANES, _mm256_mul_ps(tile_dot(qt, keys + j * stride, STEPS), s));
+        const char *ahead = (const char *)keys + (j + 4) * stride * (int64_t)element;
+        for (size_t b = 0; b < 32 * STEPS * element; b += 64) _mm_prefetch(ahead + b, _MM_HINT_T0);
+        const float *key = f32_row(keys, j, stride, 32 * STEPS, wide, HALF);
+        _mm256_storeu_ps(scores + j * LANES, _mm256_mul_ps(tile_dot(qt, key, STEPS), s));
     }
 }
 
-/// One copy per head size in use (64, 128, 256 elements); other multiples of 32 go per lane.
-AVX2_TARGET static int tile_scores_avx2(const float *qt, const float *keys, int64_t stride, int64_t count, int64_t n, float scale,
-                                        float *scores) {
-    switch (n) {
-    case 64: tile_scores_steps(qt, keys, stride, count, scale, scores, 2); return 1;
-    case 128: tile_scores_steps(qt, keys, stride, count, scale, scores, 4); return 1;
-    case 256: tile_scores_steps(qt, keys, stride, count, scale, scores, 8); return 1;
+/// One copy per head size in use (64, 128, 256 elements) and cache type; other multiples of 32
+/// go per lane.
+AVX2_TARGET static int tile_scores_avx2(const float *qt, const void *keys, int half, int64_t stride, int64_t count, int64_t n,
+                                        float scale, float *scores) {
+    switch (n * 2 + (half != 0)) {
+    case 128: tile_scores_steps(qt, keys, stride, count, scale, scores, 2, 0); return 1;
+    case 129: tile_scores_steps(qt, keys, stride, count, scale, scores, 2, 1); return 1;
+    case 256: tile_scores_steps(qt, keys, stride, count, scale, scores, 4, 0); return 1;
+    case 257: tile_scores_steps(qt, keys, stride, count, scale, scores, 4, 1); return 1;
+    case 512: tile_scores_steps(qt, keys, stride, count, scale, scores, 8, 0); return 1;
+    case 513: tile_scores_steps(qt, keys, stride, count, scale, scores, 8, 1); return 1;
     default: return 0;
     }
 }
@@ -161,20 +182,33 @@ AVX2_TARGET static void tile_softmax_avx2(float *scores, int64_t count, const in
 #define VALUE_ELEMENTS 8
 #define VALUE_POSITIONS 64
 
-AVX2_TARGET static void tile_values_avx2(const float *weights, const float *values, int64_t stride, int64_t count, int64_t n,
+/// Positions [j0, j1) of the weighted sums, added to `sums` (sums[e * LANES + t]) from f32
+/// rows `stride` floats apart, starting at row j0.
+__attribute__((always_inline)) AVX2_TARGET static inline void
+values_block(const float *weights, const float *rows, int64_t stride, int64_t j0, int64_t j1, int64_t n, float *sums) {
+    for (int64_t e0 = 0; e0 < n; e0 += VALUE_ELEMENTS) {
+        __m256 acc[VALUE_ELEMENTS];
+        for (int k = 0; k < VALUE_ELEMENTS; k++) acc[k] = j0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(sums + (e0 + k) * LANES);
+        for (int64_t j = j0; j < j1; j++) {
+            const __m256 w = _mm256_loadu_ps(weights + j * LANES);
+            const float *v = rows + (j - j0) * stride + e0;
+            for (int k = 0; k < VALUE_ELEMENTS; k++) acc[k] = _mm256_fmadd_ps(w, _mm256_broadcast_ss(v + k), acc[k]);
+        }
+        for (int k = 0; k < VALUE_ELEMENTS; k++) _mm256_storeu_ps(sums + (e0 + k) * LANES, acc[k]);
+    }
+}
+
+AVX2_TARGET static void tile_values_avx2(const float *weights, const void *values, int half, int64_t stride, int64_t count, int64_t n,
                                          float *out, int64_t out_stride, int lanes) {
-    float sums[n * LANES];   // sums[e * LANES + t], between position blocks
+    float sums[n * LANES];                 // between position blocks
+    float wide[half ? VALUE_POSITIONS * n : 1];  // a block of half-precision rows, widened
     for (int64_t j0 = 0; j0 == 0 || j0 < count; j0 += VALUE_POSITIONS) {
         const int64_t j1 = count < j0 + VALUE_POSITIONS ? count : j0 + VALUE_POSITIONS;
-        for (int64_t e0 = 0; e0 < n; e0 += VALUE_ELEMENTS) {
-            __m256 acc[VALUE_ELEMENTS];
-            for (int k = 0; k < VALUE_ELEMENTS; k++) acc[k] = j0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(sums + (e0 + k) * LANES);
-            for (int64_t j = j0; j < j1; j++) {
-                const __m256 w = _mm256_loadu_ps(weights + j * LANES);
-                const float *v = values + j * stride + e0;
-                for (int k = 0; k < VALUE_ELEMENTS; k++) acc[k] = _mm256_fmadd_ps(w, _mm256_broadcast_ss(v + k), acc[k]);
-            }
-            for (int k = 0; k < VALUE_ELEMENTS; k++) _mm256_storeu_ps(sums + (e0 + k) * LANES, acc[k]);
+        if (half) {
+            for (int64_t j = j0; j < j1; j++) f32_row(values, j, stride, n, wide + (j - j0) * n, 1);
+            values_block(weights, wide, n, j0, j1, n, sums);
+        } else {
+            values_block(weights, (const float *)values + j0 * stride, stride, j0, j1, n, sums);
         }
     }
     for (int t = 0; t < lanes; t++) {
@@ -183,12 +217,12 @@ AVX2_TARGET static void tile_values_avx2(const float *weights, const float *valu
 }
 #endif
 
-void quill_attention_tile_scores(const float *qt, const float *keys, int64_t stride, int64_t count, int64_t n, float scale,
+void quill_attention_tile_scores(const float *qt, const void *keys, int half, int64_t stride, int64_t count, int64_t n, float scale,
                                  float *scores) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (quill_use_avx2() && tile_scores_avx2(qt, keys, stride, count, n, scale, scores)) return;
+    if (quill_use_avx2() && tile_scores_avx2(qt, keys, half, stride, count, n, scale, scores)) return;
 #endif
-    tile_scores_each(qt, keys, stride, count, n, scale, scores);
+    tile_scores_each(qt, keys, half, stride, count, n, scale, scores);
 }
 
 void quill_attention_tile_softmax(float *scores, int64_t count, const int64_t *first, const int64_t *end) {
@@ -198,13 +232,13 @@ void quill_attention_tile_softmax(float *scores, int64_t count, const int64_t *f
     tile_softmax_scalar(scores, count, first, end);
 }
 
-void quill_attention_tile_values(const float *weights, const float *values, int64_t stride, int64_t count, int64_t n, float *out,
-                                 int64_t out_stride, int lanes) {
+void quill_attention_tile_values(const float *weights, const void *values, int half, int64_t stride, int64_t count, int64_t n,
+                                 float *out, int64_t out_stride, int lanes) {
 #if defined(__x86_64__) || defined(__i386__)
     if (quill_use_avx2() && n % VALUE_ELEMENTS == 0) {
-        tile_values_avx2(weights, values, stride, count, n, out, out_stride, lanes);
+        tile_values_avx2(weights, values, half, stride, count, n, out, out_stride, lanes);
         return;
     }
 #endif
-    tile_values_each(weights, values, stride, count, n, out, out_stride, lanes);
+    tile_values_each(weights, values, half, stride, count, n, out, out_stride, lanes);
 }

@@ -28,41 +28,16 @@ final class AttentionTileTests: XCTestCase {
         func normal() -> Float { Float(Double(rng.next() >> 11) / Double(1 << 53) * 6 - 3) }
         for path in QuantFormatTests.paths {
             quill_kernels_force_scalar(path)
-            for n in [64, 96, 256] {
-                for count in [9, 70, 200] {
-                    let stride = 2 * n + 3
-                    let keys = (0..<count * stride).map { _ in normal() }, values = (0..<count * stride).map { _ in normal() }
-                    let queries = (0..<lanes).map { _ in (0..<n).map { _ in normal() } }
-                    var transposed = [Float](repeating: 0, count: n * lanes)
-                    for t in 0..<lanes { for e in 0..<n { transposed[e * lanes + t] = queries[t][e] } }
-                    for (first, end) in rangeSets(count: count) {
-                        let context = "scalar=\(path) n=\(n) count=\(count) first=\(first)"
-                        var tile = [Float](repeating: .nan, count: count * lanes)
-                        quill_attention_tile_scores(transposed, keys, Int64(stride), Int64(count), Int64(n), 0.125, &tile)
-                        quill_attention_tile_softmax(&tile, Int64(count), first, end)
-                        var out = [Float](repeating: .nan, count: lanes * n)
-                        quill_attention_tile_values(tile, values, Int64(stride), Int64(count), Int64(n), &out, Int64(n), Int32(lanes))
-                        for t in 0..<lanes {
-                            // The one-query path over lane t's range.
-                            let lo = Int(first[t]), m = Int(end[t] - first[t])
-                            var row = [Float](repeating: 0, count: m)
-                            keys.withUnsafeBufferPointer { k in
-                                quill_attention_scores(queries[t], 1, 1, k.baseAddress! + lo * stride, Int64(stride), Int64(m), Int64(n),
-                                                       0.125, &row, Int64(m))
-                            }
-                            quill_softmax_f32(&row, Int64(m))
-                            var expected = [Float](repeating: 0, count: n)
-                            values.withUnsafeBufferPointer { v in
-                                quill_attention_values(row, 1, 1, Int64(m), nil, v.baseAddress! + lo * stride, Int64(stride), Int64(m),
-                                                       Int64(n), 0, Int64(n), &expected, Int64(n))
-                            }
-                            for j in 0..<count {
-                                let weight = j >= lo && j < lo + m ? row[j - lo] : 0
-                                XCTAssertEqual(tile[j * lanes + t].bitPattern, weight.bitPattern, "\(context) lane \(t) weight \(j)")
-                            }
-                            for e in 0..<n {
-                                XCTAssertEqual(out[t * n + e].bitPattern, expected[e].bitPattern, "\(context) lane \(t) element \(e)")
-                            }
+            for half in [false, true] {
+                for n in [64, 96, 256] {
+                    for count in [9, 70, 200] {
+                        let stride = 2 * n + 8
+                        let keys = (0..<count * stride).map { _ in normal() }, values = (0..<count * stride).map { _ in normal() }
+                        let queries = (0..<lanes).map { _ in (0..<n).map { _ in normal() } }
+                        for (first, end) in rangeSets(count: count) {
+                            assertTileMatchesOneQuery(queries: queries, keys: keys, values: values, half: half, stride: stride, n: n,
+                                                      count: count, first: first, end: end,
+                                                      context: "scalar=\(path) half=\(half) n=\(n) count=\(count) first=\(first)")
                         }
                     }
                 }
@@ -70,12 +45,64 @@ final class AttentionTileTests: XCTestCase {
         }
     }
 
+    /// The tile kernels over rows of f32, or (`half`) of the same values rounded to f16, against
+    /// the one-query kernels of that cache type, lane by lane.
+    private func assertTileMatchesOneQuery(queries: [[Float]], keys: [Float], values: [Float], half: Bool, stride: Int, n: Int,
+                                           count: Int, first: [Int64], end: [Int64], context: String) {
+        let halfKeys = keys.map { quill_f32_to_f16($0) }, halfValues = values.map { quill_f32_to_f16($0) }
+        /// Calls `body` with the keys and the values as the cache holds them.
+        func rows<R>(_ body: (UnsafeRawPointer, UnsafeRawPointer) -> R) -> R {
+            if half { return halfKeys.withUnsafeBytes { k in halfValues.withUnsafeBytes { v in body(k.baseAddress!, v.baseAddress!) } } }
+            return keys.withUnsafeBytes { k in values.withUnsafeBytes { v in body(k.baseAddress!, v.baseAddress!) } }
+        }
+        let element = half ? 2 : 4, flag: Int32 = half ? 1 : 0
+        var transposed = [Float](repeating: 0, count: n * lanes)
+        for t in 0..<lanes { for e in 0..<n { transposed[e * lanes + t] = queries[t][e] } }
+        var tile = [Float](repeating: .nan, count: count * lanes)
+        var out = [Float](repeating: .nan, count: lanes * n)
+        rows { k, v in
+            quill_attention_tile_scores(transposed, k, flag, Int64(stride), Int64(count), Int64(n), 0.125, &tile)
+            quill_attention_tile_softmax(&tile, Int64(count), first, end)
+            quill_attention_tile_values(tile, v, flag, Int64(stride), Int64(count), Int64(n), &out, Int64(n), Int32(lanes))
+        }
+        for t in 0..<lanes {
+            // The one-query path over lane t's range.
+            let lo = Int(first[t]), m = Int(end[t] - first[t])
+            var row = [Float](repeating: 0, count: m), expected = [Float](repeating: 0, count: n)
+            rows { k, v in
+                let k0 = k + lo * stride * element, v0 = v + lo * stride * element
+                if half {
+                    quill_attention_scores_f16(queries[t], 1, 1, k0.assumingMemoryBound(to: UInt16.self), Int64(stride), Int64(m), Int64(n),
+                                               0.125, &row, Int64(m))
+                } else {
+                    quill_attention_scores(queries[t], 1, 1, k0.assumingMemoryBound(to: Float.self), Int64(stride), Int64(m), Int64(n),
+                                           0.125, &row, Int64(m))
+                }
+                quill_softmax_f32(&row, Int64(m))
+                if half {
+                    quill_attention_values_f16(row, 1, 1, Int64(m), nil, v0.assumingMemoryBound(to: UInt16.self), Int64(stride), Int64(m),
+                                               Int64(n), 0, Int64(n), &expected, Int64(n))
+                } else {
+                    quill_attention_values(row, 1, 1, Int64(m), nil, v0.assumingMemoryBound(to: Float.self), Int64(stride), Int64(m),
+                                           Int64(n), 0, Int64(n), &expected, Int64(n))
+                }
+            }
+            for j in 0..<count {
+                let weight = j >= lo && j < lo + m ? row[j - lo] : 0
+                XCTAssertEqual(tile[j * lanes + t].bitPattern, weight.bitPattern, "\(context) lane \(t) weight \(j)")
+            }
+            for e in 0..<n {
+                XCTAssertEqual(out[t * n + e].bitPattern, expected[e].bitPattern, "\(context) lane \(t) element \(e)")
+            }
+        }
+    }
+
     /// Evaluates a prompt with and without tiles, then decodes `steps` tokens (which read the
     /// whole cache), comparing every step's logits bit for bit.
-    private func assertTilesMatchTokenUnits(_ path: String, length: Int, steps: Int, file: StaticString = #filePath,
-                                            line: UInt = #line) throws {
-        let tiled = try LocalModel(path: path, threads: 2).transformer
-        let untiled = try LocalModel(path: path, threads: 2).transformer
+    private func assertTilesMatchTokenUnits(_ path: String, length: Int, steps: Int, cacheType: KVCacheType = .f32,
+                                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let tiled = try LocalModel(path: path, threads: 2, cacheType: cacheType).transformer
+        let untiled = try LocalModel(path: path, threads: 2, cacheType: cacheType).transformer
         untiled.attentionTiles = false
         let vocabulary = tiled.config.vocabularySize
         let prompt = (0..<length).map { ($0 * 7919 + 13) % vocabulary }
@@ -122,6 +149,11 @@ final class AttentionTileTests: XCTestCase {
     /// SmolLM2: three query heads per KV head, 64-element heads, a last tile of 3 tokens.
     func testSmolLM2PromptWithTilesMatchesTokenUnits() throws {
         try assertTilesMatchTokenUnits(try TestModels.smolLM2Path(), length: 99, steps: 2)
+    }
+
+    /// The same over a half-precision cache.
+    func testHalfPrecisionCachePromptWithTilesMatchesTokenUnits() throws {
+        try assertTilesMatchTokenUnits(try TestModels.smolLM2Path(), length: 75, steps: 2, cacheType: .f16)
     }
 
     /// Gemma 3: 256-element heads, and windowed layers whose tiles past 512 tokens have lanes

@@ -110,19 +110,19 @@ void quill_attention_values_f16(const float *weights, int heads, int kv_heads, i
                                 float *out, int64_t out_stride);
 /// A prompt's attention eight queries at a time (attention_tile.c): one query head of eight
 /// consecutive tokens, in the lanes of a tile. Each lane's results equal the one-query
-/// kernels' (quill_attention_scores, quill_softmax_f32 over its range, quill_attention_values)
-/// bit for bit. f32 rows only.
+/// kernels' (quill_attention_scores(_f16), quill_softmax_f32 over its range,
+/// quill_attention_values(_f16)) bit for bit. Cached rows are f32, or f16 when `half`.
 #define QUILL_ATTENTION_TILE 8
-/// scores[j·8 + t] = (query t · key row j) · scale for `count` rows `stride` floats apart;
+/// scores[j·8 + t] = (query t · key row j) · scale for `count` rows `stride` elements apart;
 /// qt[e·8 + t] is element e of query t (the queries transposed).
-void quill_attention_tile_scores(const float *qt, const float *keys, int64_t stride, int64_t count, int64_t n, float scale,
+void quill_attention_tile_scores(const float *qt, const void *keys, int half, int64_t stride, int64_t count, int64_t n, float scale,
                                  float *scores);
 /// In place, lane t becomes the softmax of its rows [first[t], end[t]) and 0 elsewhere.
 void quill_attention_tile_softmax(float *scores, int64_t count, const int64_t *first, const int64_t *end);
 /// out[t·out_stride + e] = Σ_j weights[j·8 + t] · value row j's element e (e < n), for the
 /// first `lanes` lanes.
-void quill_attention_tile_values(const float *weights, const float *values, int64_t stride, int64_t count, int64_t n, float *out,
-                                 int64_t out_stride, int lanes);
+void quill_attention_tile_values(const float *weights, const void *values, int half, int64_t stride, int64_t count, int64_t n,
+                                 float *out, int64_t out_stride, int lanes);
 /// y[i] = x[i] rounded to half precision (to nearest, ties to even; as quill_f32_to_f16).
 void quill_f32_to_f16_row(const float *x, uint16_t *y, int64_t n);
 

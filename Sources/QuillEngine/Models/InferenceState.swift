@@ -160,21 +160,20 @@ public final class InferenceState: @unchecked Sendable {
 
     /// Scores of a tile of eight queries (transposed, `queries[e * 8 + t]`) against the keys
     /// of `count` positions from `position`, `offset` elements into each row:
-    /// `quill_attention_tile_scores`. An f32 cache only.
+    /// `quill_attention_tile_scores` over this cache's type.
     func tileScores(layer: Int, from position: Int, offset: Int, count: Int, queries: UnsafePointer<Float>, headDimension hd: Int,
                     scale: Float, into scores: UnsafeMutablePointer<Float>) {
-        precondition(cacheType == .f32, "tiled attention reads an f32 cache")
-        let keys = (keyRow(layer: layer, position: position) + offset * 4).assumingMemoryBound(to: Float.self)
-        quill_attention_tile_scores(queries, keys, Int64(kvDimension), Int64(count), Int64(hd), scale, scores)
+        let keys = keyRow(layer: layer, position: position) + offset * cacheType.elementBytes
+        quill_attention_tile_scores(queries, keys, cacheType == .f16 ? 1 : 0, Int64(kvDimension), Int64(count), Int64(hd), scale, scores)
     }
 
     /// The weighted sums of a tile's first `lanes` lanes over the values of `count` positions
-    /// from `position`: `quill_attention_tile_values`. An f32 cache only.
+    /// from `position`: `quill_attention_tile_values` over this cache's type.
     func tileValues(layer: Int, from position: Int, offset: Int, count: Int, weights: UnsafePointer<Float>, headDimension hd: Int,
                     into out: UnsafeMutablePointer<Float>, outStride: Int, lanes: Int) {
-        precondition(cacheType == .f32, "tiled attention reads an f32 cache")
-        let values = (valueRow(layer: layer, position: position) + offset * 4).assumingMemoryBound(to: Float.self)
-        quill_attention_tile_values(weights, values, Int64(kvDimension), Int64(count), Int64(hd), out, Int64(outStride), Int32(lanes))
+        let values = valueRow(layer: layer, position: position) + offset * cacheType.elementBytes
+        quill_attention_tile_values(weights, values, cacheType == .f16 ? 1 : 0, Int64(kvDimension), Int64(count), Int64(hd), out,
+                                    Int64(outStride), Int32(lanes))
     }
 
     private func keyRow(layer: Int, position: Int) -> UnsafeMutableRawPointer {

@@ -9,8 +9,8 @@ import CQuillKernels
 /// eight tokens and no score is reduced across lanes. Each lane's arithmetic is the one-query
 /// kernels', in the same order, so the keys, values and logits are the same bit for bit as the
 /// token-by-token path's. Tiles take a single sequence's prompt pass and, in batched serving,
-/// each prompt chunk (a run of two or more tokens of one sequence) of an f32 cache; the other
-/// tokens (decoding steps) go one by one.
+/// each prompt chunk (a run of two or more tokens of one sequence); the other tokens (decoding
+/// steps) go one by one.
 extension Transformer {
     /// Whether this pass's attention may use tiles: several tokens, heads a multiple of 32
     /// elements, the AVX2 path (elsewhere the tile kernels are only the one-query kernels per
@@ -21,17 +21,16 @@ extension Transformer {
 
     /// Whether token `t` of a pass that uses tiles is in one.
     func isTiled(token t: Int, placement: Placement) -> Bool {
-        if let sequence = placement.sequence { return sequence.cacheType == .f32 }
-        return placement.inRun[t] && placement.states[t].cacheType == .f32
+        placement.sequence != nil || placement.inRun[t]
     }
 
     /// Calls `body` with each run of tokens that goes through tiles.
     private func forEachTiledRun(tokens n: Int, placement: Placement, _ body: (Range<Int>) -> Void) {
-        if let sequence = placement.sequence {
-            if sequence.cacheType == .f32 { body(0..<n) }
-            return
+        if placement.sequence != nil {
+            body(0..<n)
+        } else {
+            for run in placement.runs { body(run) }
         }
-        for run in placement.runs where placement.states[run.lowerBound].cacheType == .f32 { body(run) }
     }
 
     /// Thread `thread`'s part of the tiled runs' attention: units of (tile of eight tokens,
