@@ -195,7 +195,7 @@ AVX2_TARGET static void f32_to_f16_avx2(const float *x, uint16_t *y, int64_t n) 
 #endif
 
 /// The AVX2 kernels when in use, else the scalar ones; `half` says the cache's type.
-static void scores_any(const float *q, int heads, int kv_heads, const void *keys, int half, int64_t stride, int64_t count,
+void quill_attention_scores_any(const float *q, int heads, int kv_heads, const void *keys, int half, int64_t stride, int64_t count,
                        int64_t n, float scale, float *scores, int64_t scores_stride) {
 #if defined(__x86_64__) || defined(__i386__)
     if (quill_use_avx2()) { scores_any_avx2(q, heads, kv_heads, keys, half, stride, count, n, scale, scores, scores_stride); return; }
@@ -203,7 +203,7 @@ static void scores_any(const float *q, int heads, int kv_heads, const void *keys
     scores_scalar(q, heads, kv_heads, keys, half, stride, count, n, scale, scores, scores_stride);
 }
 
-static void values_any(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
+void quill_attention_values_any(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
                        const void *values, int half, int64_t stride, int64_t count, int64_t n, int64_t first, int64_t last,
                        float *out, int64_t out_stride) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -217,24 +217,24 @@ static void values_any(const float *weights, int heads, int kv_heads, int64_t we
 
 void quill_attention_scores(const float *q, int heads, int kv_heads, const float *keys, int64_t stride, int64_t count, int64_t n,
                             float scale, float *scores, int64_t scores_stride) {
-    scores_any(q, heads, kv_heads, keys, 0, stride, count, n, scale, scores, scores_stride);
+    quill_attention_scores_any(q, heads, kv_heads, keys, 0, stride, count, n, scale, scores, scores_stride);
 }
 
 void quill_attention_scores_f16(const float *q, int heads, int kv_heads, const uint16_t *keys, int64_t stride, int64_t count,
                                 int64_t n, float scale, float *scores, int64_t scores_stride) {
-    scores_any(q, heads, kv_heads, keys, 1, stride, count, n, scale, scores, scores_stride);
+    quill_attention_scores_any(q, heads, kv_heads, keys, 1, stride, count, n, scale, scores, scores_stride);
 }
 
 void quill_attention_values(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
                             const float *values, int64_t stride, int64_t count, int64_t n, int64_t first, int64_t last,
                             float *out, int64_t out_stride) {
-    values_any(weights, heads, kv_heads, weights_stride, inverse, values, 0, stride, count, n, first, last, out, out_stride);
+    quill_attention_values_any(weights, heads, kv_heads, weights_stride, inverse, values, 0, stride, count, n, first, last, out, out_stride);
 }
 
 void quill_attention_values_f16(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
                                 const uint16_t *values, int64_t stride, int64_t count, int64_t n, int64_t first, int64_t last,
                                 float *out, int64_t out_stride) {
-    values_any(weights, heads, kv_heads, weights_stride, inverse, values, 1, stride, count, n, first, last, out, out_stride);
+    quill_attention_values_any(weights, heads, kv_heads, weights_stride, inverse, values, 1, stride, count, n, first, last, out, out_stride);
 }
 
 void quill_f32_to_f16_row(const float *x, uint16_t *y, int64_t n) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include "quill_kernels.h"
 #include "blocks.h"
+#include "dot_paths.h"
 #include "exp_lanes.h"
 
 #define LANES QUILL_ATTENTION_TILE
@@ -30,8 +31,7 @@ static void tile_scores_each(const float *qt, const void *keys, int half, int64_
     if (!q) abort();
     for (int t = 0; t < LANES; t++) {
         for (int64_t e = 0; e < n; e++) q[e] = qt[e * LANES + t];
-        if (half) quill_attention_scores_f16(q, 1, 1, keys, stride, count, n, scale, row, count);
-        else quill_attention_scores(q, 1, 1, keys, stride, count, n, scale, row, count);
+        quill_attention_scores_any(q, 1, 1, keys, half, stride, count, n, scale, row, count);
         for (int64_t j = 0; j < count; j++) scores[j * LANES + t] = row[j];
     }
     free(q);
@@ -43,8 +43,7 @@ static void tile_values_each(const float *weights, const void *values, int half,
     if (!w) abort();
     for (int t = 0; t < lanes; t++) {
         for (int64_t j = 0; j < count; j++) w[j] = weights[j * LANES + t];
-        if (half) quill_attention_values_f16(w, 1, 1, count, NULL, values, stride, count, n, 0, n, out + t * out_stride, n);
-        else quill_attention_values(w, 1, 1, count, NULL, values, stride, count, n, 0, n, out + t * out_stride, n);
+        quill_attention_values_any(w, 1, 1, count, NULL, values, half, stride, count, n, 0, n, out + t * out_stride, n);
     }
     free(w);
 }

@@ -33,6 +33,14 @@ float quill_dot_f16_f32_scalar(const uint16_t *a, const float *b, int64_t n);
 float quill_dot_f16_f32_avx2(const uint16_t *a, const float *b, int64_t n);
 void quill_axpy_f32_avx2(float a, const float *x, float *y, int64_t n);
 
+/// The attention kernels over either cache type (attention.c): quill_attention_scores(_f16)
+/// and quill_attention_values(_f16), with `half` saying which.
+void quill_attention_scores_any(const float *q, int heads, int kv_heads, const void *keys, int half, int64_t stride, int64_t count,
+                                int64_t n, float scale, float *scores, int64_t scores_stride);
+void quill_attention_values_any(const float *weights, int heads, int kv_heads, int64_t weights_stride, const float *inverse,
+                                const void *values, int half, int64_t stride, int64_t count, int64_t n, int64_t first, int64_t last,
+                                float *out, int64_t out_stride);
+
 /// Activation row t of a multi-row dot product.
 #define QUILL_ROW(x, stride, t) ((const void *)((const char *)(x) + (int64_t)(t) * (stride)))
 #endif

@@ -39,7 +39,11 @@ extension Transformer {
     /// each one's cache: units of (token, heads) dealt round-robin to the threads.
     func attend(layer l: Int, tokens n: Int, scratch s: InferenceState, placement: Placement, thread: Int) {
         let tiles = usesAttentionTiles(tokens: n)
-        if tiles { attendInTiles(layer: l, tokens: n, scratch: s, placement: placement, thread: thread) }
+        if tiles {
+            attendInTiles(layer: l, tokens: n, scratch: s, placement: placement, thread: thread)
+            // A single sequence's pass is all one run of tiles; a batch may also hold single tokens.
+            if placement.sequence != nil { return }
+        }
         let c = config, hd = c.headDimension, qDim = c.headCount * hd
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
@@ -56,7 +60,7 @@ extension Transformer {
         var unit = thread
         while unit < units {
             let t = unit / unitsPerToken, h = (unit % unitsPerToken) * headsPerUnit
-            if tiles && isTiled(token: t, placement: placement) {
+            if tiles && placement.inRun[t] {
                 unit += threads
                 continue
             }

@@ -19,11 +19,6 @@ extension Transformer {
         attentionTiles && n > 1 && config.headDimension % 32 == 0 && quill_kernels_have_avx2() != 0
     }
 
-    /// Whether token `t` of a pass that uses tiles is in one.
-    func isTiled(token t: Int, placement: Placement) -> Bool {
-        placement.sequence != nil || placement.inRun[t]
-    }
-
     /// Calls `body` with each run of tokens that goes through tiles.
     private func forEachTiledRun(tokens n: Int, placement: Placement, _ body: (Range<Int>) -> Void) {
         if placement.sequence != nil {
