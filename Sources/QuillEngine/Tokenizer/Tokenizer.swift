@@ -26,6 +26,8 @@ public final class Tokenizer: @unchecked Sendable {
     private let specialsUnparsed: SpecialTokenMatcher
     /// SentencePiece byte-fallback tokens `<0xXX>`, by byte.
     private let byteTokens: [Int?]
+    /// Byte-level BPE: the token spelling each byte's alphabet code point, by byte (-1: none).
+    private let byteSymbols: [Int32]
 
     public init(file: GGUFFile) throws {
         let vocabulary = try Vocabulary(file: file)
@@ -38,24 +40,15 @@ public final class Tokenizer: @unchecked Sendable {
             model = .bytePairEncoding(style)
             preTokenizer = PreTokenizer(style: style)
             warning = known ? nil : "unknown pre-tokenizer '\(preTokenizerName ?? "")'; using gpt2's split (tokens may differ from llama.cpp)"
-            var merges: [Int64: (rank: Int32, merged: Int32)] = [:]
-            let list = file[GGUFKey.merges]?.array ?? []
-            merges.reserveCapacity(list.count)
-            for (rank, entry) in list.enumerated() {
-                guard let text = entry.string, let space = text.firstIndex(of: " ") else { continue }
-                let left = String(text[..<space]), right = String(text[text.index(after: space)...])
-                guard let l = vocabulary.id(of: left), let r = vocabulary.id(of: right),
-                      let m = vocabulary.id(of: left + right) else { continue }
-                let key = Int64(l) << 32 | Int64(r)
-                if merges[key] == nil { merges[key] = (Int32(rank), Int32(m)) }
-            }
-            self.merges = merges
+            merges = Self.merges(file[GGUFKey.merges]?.array ?? [], vocabulary.table)
+            byteSymbols = ByteLevel.encoder.map { vocabulary.id(of: String($0)).map(Int32.init) ?? -1 }
             addSpacePrefix = false
         case "llama":
             model = .sentencePiece
             preTokenizer = nil
             warning = nil
             merges = [:]
+            byteSymbols = []
             addSpacePrefix = file[GGUFKey.addSpacePrefix]?.int.map { $0 != 0 } ?? true
         default:
             throw ModelError("tokenizer model '\(kind)' is not supported (supported: gpt2 byte-level BPE, llama SentencePiece)")
@@ -118,52 +111,71 @@ public final class Tokenizer: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func encodeBPE(_ text: String, into ids: inout [Int]) {
+    /// Byte-level BPE merges from the file's "left right" list, by rank: (left id, right id)
+    /// packed → (rank, merged id). As llama.cpp splits them: at the first space after the
+    /// first byte; entries whose parts or whose join are not tokens are skipped.
+    private static func merges(_ list: [GGUFValue], _ table: TokenTable) -> [Int64: (rank: Int32, merged: Int32)] {
+        var merges: [Int64: (rank: Int32, merged: Int32)] = [:]
+        merges.reserveCapacity(list.count)
+        var joined: [UInt8] = []
+        for (rank, entry) in list.enumerated() {
+            guard var text = entry.string else { continue }
+            text.withUTF8 { utf8 in
+                guard utf8.count > 2, let space = utf8[1...].firstIndex(of: 0x20) else { return }
+                let left = UnsafeBufferPointer(rebasing: utf8[..<space]), right = UnsafeBufferPointer(rebasing: utf8[(space + 1)...])
+                joined.removeAll(keepingCapacity: true)
+                joined.append(contentsOf: left)
+                joined.append(contentsOf: right)
+                guard let l = table.id(of: left), let r = table.id(of: right), let m = table.id(of: joined) else { return }
+                let key = Int64(l) << 32 | Int64(r)
+                if merges[key] == nil { merges[key] = (Int32(rank), Int32(m)) }
+            }
+        }
+        return merges
+    }
+
+    func encodeBPE(_ text: String, into ids: inout [Int]) {
+        var merger = PairMerger()
         for word in preTokenizer!.split(text) {
-            var symbols: [Int] = []
-            for scalar in ByteLevel.encode(word.utf8).unicodeScalars {
-                if let id = vocabulary.id(of: String(scalar)) { symbols.append(id) }
+            merger.reset()
+            // Bytes whose code point is not a token are left out, so their neighbours meet.
+            for byte in word.utf8 where byteSymbols[Int(byte)] >= 0 {
+                merger.append(start: 0, length: 1, id: Int(byteSymbols[Int(byte)]))
             }
-            while symbols.count > 1 {
-                var best = -1
-                var bestRank = Int32.max, bestMerged: Int32 = 0
-                for i in 0..<(symbols.count - 1) {
-                    if let m = merges[Int64(symbols[i]) << 32 | Int64(symbols[i + 1])], m.rank < bestRank {
-                        best = i
-                        bestRank = m.rank
-                        bestMerged = m.merged
-                    }
-                }
-                if best < 0 { break }
-                symbols[best] = Int(bestMerged)
-                symbols.remove(at: best + 1)
+            merger.merge { left, right in
+                merges[Int64(left.id) << 32 | Int64(right.id)].map { (-Double($0.rank), $0.merged) }
             }
-            ids.append(contentsOf: symbols)
+            merger.forEachSymbol { ids.append(Int($0.id)) }
         }
     }
 
-    private func encodeSentencePiece(_ text: String, into ids: inout [Int]) {
-        // Symbols are byte strings, compared exactly (see `Vocabulary.ids`).
-        var symbols: [[UInt8]] = text.replacingOccurrences(of: " ", with: "\u{2581}").unicodeScalars.map { Array(String($0).utf8) }
-        // Merge the adjacent pair whose joined text is the highest-scoring token; leftmost on ties.
-        while symbols.count > 1 {
-            var best = -1
-            var bestScore = -Float.infinity
-            for i in 0..<(symbols.count - 1) {
-                if let id = vocabulary.id(ofBytes: symbols[i] + symbols[i + 1]), vocabulary.scores[id] > bestScore {
-                    best = i
-                    bestScore = vocabulary.scores[id]
-                }
-            }
-            if best < 0 { break }
-            symbols[best] += symbols[best + 1]
-            symbols.remove(at: best + 1)
+    func encodeSentencePiece(_ text: String, into ids: inout [Int]) {
+        // Spaces are spelled U+2581; each character starts as a symbol of its UTF-8 bytes.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
+        for b in text.utf8 {
+            if b == 0x20 { bytes.append(contentsOf: [0xE2, 0x96, 0x81]) } else { bytes.append(b) }
         }
-        for s in symbols {
-            if let id = vocabulary.id(ofBytes: s) {
-                ids.append(id)
-            } else {
-                for b in s {
+        let table = vocabulary.table, scores = vocabulary.scores
+        var merger = PairMerger()
+        bytes.withUnsafeBufferPointer { text in
+            func piece(_ start: Int32, _ length: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: text[Int(start)..<Int(start + length)])
+            }
+            var i = 0
+            while i < text.count {
+                var n = 1
+                while i + n < text.count, text[i + n] & 0xC0 == 0x80 { n += 1 }
+                merger.append(start: i, length: n, id: table.id(of: piece(Int32(i), Int32(n))) ?? -1)
+                i += n
+            }
+            // Join the adjacent pair whose joined text is the highest-scoring token.
+            merger.merge { left, right in
+                table.id(of: piece(left.start, left.length + right.length)).map { (Double(scores[$0]), Int32($0)) }
+            }
+            merger.forEachSymbol { symbol in
+                if symbol.id >= 0 { ids.append(Int(symbol.id)); return }
+                for b in piece(symbol.start, symbol.length) {
                     if let id = byteTokens[Int(b)] ?? vocabulary.unknown { ids.append(id) }
                 }
             }

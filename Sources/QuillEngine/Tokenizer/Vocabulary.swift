@@ -8,9 +8,8 @@ public struct Vocabulary: Sendable {
     public let pieces: [String]
     public let kinds: [Kind]
     public let scores: [Float]
-    /// Pieces by their exact UTF-8 bytes: Swift's String equality is canonical equivalence
-    /// ("e" + U+0301 == "é"), but a vocabulary distinguishes those spellings.
-    let ids: [[UInt8]: Int]
+    /// Ids by their pieces' exact UTF-8 bytes.
+    let table: TokenTable
 
     public let bos: Int?
     public let eos: Int?
@@ -32,13 +31,7 @@ public struct Vocabulary: Sendable {
         kinds = types?.count == pieces.count ? types! : [Kind](repeating: .normal, count: pieces.count)
         let s = file[GGUFKey.scores]?.array?.map { Float($0.double ?? 0) }
         scores = s?.count == pieces.count ? s! : [Float](repeating: 0, count: pieces.count)
-        var ids: [[UInt8]: Int] = [:]
-        ids.reserveCapacity(pieces.count)
-        for (i, p) in pieces.enumerated() {
-            let key = Array(p.utf8)
-            if ids[key] == nil { ids[key] = i }
-        }
-        self.ids = ids
+        table = TokenTable(pieces: pieces)
 
         let count = pieces.count
         func id(_ key: String) -> Int? {
@@ -60,9 +53,9 @@ public struct Vocabulary: Sendable {
         endOfGeneration = ends
     }
 
-    public func id(of piece: String) -> Int? { ids[Array(piece.utf8)] }
+    public func id(of piece: String) -> Int? { table.id(of: piece.utf8) }
 
-    public func id(ofBytes piece: [UInt8]) -> Int? { ids[piece] }
+    public func id(ofBytes piece: [UInt8]) -> Int? { table.id(of: piece) }
 
     /// Tokens matched in text before the model's own splitting: control and unknown tokens
     /// when special text is parsed, user-defined tokens always (llama.cpp's rule).
