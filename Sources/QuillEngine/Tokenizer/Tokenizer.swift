@@ -98,7 +98,7 @@ public final class Tokenizer: @unchecked Sendable {
             var out: [UInt8] = []
             switch model {
             case .bytePairEncoding: ByteLevel.decode(piece, into: &out)
-            case .sentencePiece: out = Array(piece.replacingOccurrences(of: "\u{2581}", with: " ").utf8)
+            case .sentencePiece: Self.unescapeSpaces(piece.utf8, into: &out)
             }
             return out
         }
@@ -109,6 +109,25 @@ public final class Tokenizer: @unchecked Sendable {
         var bytes: [UInt8] = []
         for id in ids { bytes.append(contentsOf: self.bytes(of: id, renderSpecial: renderSpecial)) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A SentencePiece piece's bytes with each U+2581 (E2 96 81) turned back into a space, as
+    /// llama.cpp replaces them: bytes, not characters, so a following combining mark does not
+    /// hide one.
+    private static func unescapeSpaces(_ utf8: String.UTF8View, into out: inout [UInt8]) {
+        out.reserveCapacity(utf8.count)
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            let rest = utf8[i...]
+            if b == 0xE2, rest.starts(with: [0xE2, 0x96, 0x81]) {
+                out.append(0x20)
+                i = utf8.index(i, offsetBy: 3)
+            } else {
+                out.append(b)
+                i = utf8.index(after: i)
+            }
+        }
     }
 
     /// Byte-level BPE merges from the file's "left right" list, by rank: (left id, right id)
