@@ -22,8 +22,8 @@ struct TokenTable: Sendable {
         bytes.reserveCapacity(pieces.count * 8)
         var starts: [Int32] = [0]
         starts.reserveCapacity(pieces.count + 1)
-        for piece in pieces {
-            bytes.append(contentsOf: piece.utf8)
+        for var piece in pieces {
+            piece.withUTF8 { bytes.append(contentsOf: $0) }
             starts.append(Int32(bytes.count))
         }
         var capacity = 16

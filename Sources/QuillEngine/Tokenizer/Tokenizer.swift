@@ -98,7 +98,7 @@ public final class Tokenizer: @unchecked Sendable {
             var out: [UInt8] = []
             switch model {
             case .bytePairEncoding: ByteLevel.decode(piece, into: &out)
-            case .sentencePiece: Self.unescapeSpaces(piece.utf8, into: &out)
+            case .sentencePiece: Self.unescapeSpaces(piece, into: &out)
             }
             return out
         }
@@ -114,18 +114,19 @@ public final class Tokenizer: @unchecked Sendable {
     /// A SentencePiece piece's bytes with each U+2581 (E2 96 81) turned back into a space, as
     /// llama.cpp replaces them: bytes, not characters, so a following combining mark does not
     /// hide one.
-    private static func unescapeSpaces(_ utf8: String.UTF8View, into out: inout [UInt8]) {
-        out.reserveCapacity(utf8.count)
-        var i = utf8.startIndex
-        while i != utf8.endIndex {
-            let b = utf8[i]
-            let rest = utf8[i...]
-            if b == 0xE2, rest.starts(with: [0xE2, 0x96, 0x81]) {
-                out.append(0x20)
-                i = utf8.index(i, offsetBy: 3)
-            } else {
-                out.append(b)
-                i = utf8.index(after: i)
+    private static func unescapeSpaces(_ piece: String, into out: inout [UInt8]) {
+        var piece = piece
+        piece.withUTF8 { utf8 in
+            out.reserveCapacity(utf8.count)
+            var i = 0
+            while i < utf8.count {
+                if utf8[i] == 0xE2, i + 2 < utf8.count, utf8[i + 1] == 0x96, utf8[i + 2] == 0x81 {
+                    out.append(0x20)
+                    i += 3
+                } else {
+                    out.append(utf8[i])
+                    i += 1
+                }
             }
         }
     }
