@@ -178,7 +178,7 @@ public final class GenerationScheduler: @unchecked Sendable {
         for other in active where other !== job {
             guard let cache = other.state else { continue }
             let n = PrefixCache.sharedCount(other.prompt, job.prompt, limit: min(limit, other.read, cache.position))
-            if n > best { best = n; donor = cache }
+            if n > best, cache.canLend(prefix: n) { best = n; donor = cache }
         }
         if let kept = prefixes.longestMatch(for: job.prompt, limit: limit), kept.count > best {
             (donor, best) = (kept.state, kept.count)

@@ -44,7 +44,8 @@ struct PrefixCache {
         for (i, entry) in entries.enumerated() {
             // An entry's tokens are exactly the positions its cache holds.
             let n = Self.sharedCount(entry.tokens, prompt, limit: limit)
-            if n > best { best = n; index = i }
+            // A sliding-window ring may no longer hold the window behind that start.
+            if n > best, entry.state.canLend(prefix: n) { best = n; index = i }
         }
         guard index >= 0 else { return nil }
         let entry = entries.remove(at: index)

@@ -5,6 +5,15 @@ import CQuillKernels
 ///
 /// The cache is one reservation whose pages are touched only as positions fill, so memory
 /// grows with use.
+///
+/// A sliding-window layer (Gemma 3's local layers) only ever reads the last `window` positions,
+/// so when the context is long its cache is a ring of `window + maxBatch` rows: a pass stores
+/// all its tokens' rows before any of them attends, so the ring must hold a window behind the
+/// pass's first token while the pass writes up to `maxBatch` more. Each row is written twice,
+/// at its slot and at slot + ring, so every window of positions is one contiguous run of rows
+/// and the attention kernels read it as they read a whole cache, in the same order: the results
+/// are the same bit for bit. At Gemma 3's default 4,096 positions the cache takes 69 MiB instead
+/// of 147 (f32), at 32,768 positions 0.24 GiB instead of 1.2.
 public final class InferenceState: @unchecked Sendable {
     public let contextLength: Int
     public let maxBatch: Int
@@ -16,6 +25,12 @@ public final class InferenceState: @unchecked Sendable {
     let values: UnsafeMutableRawPointer        // (layer, position, kv_dim) of `cacheType`
     let kvDimension: Int
     let layerCount: Int
+    /// Per layer: its window (nil: global), its ring's row count (0: one row per position),
+    /// and where its rows start, in rows from the start of the cache.
+    private let windows: [Int?]
+    private let ringRows: [Int]
+    private let rowOffsets: [Int]
+    private let rowBytes: Int
 
     let x: UnsafeMutablePointer<Float>         // (batch, d) the residual stream
     let xb: UnsafeMutablePointer<Float>        // (batch, d) normalized input
@@ -37,12 +52,26 @@ public final class InferenceState: @unchecked Sendable {
     let gateUpOutputs: UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>>
     private var buffers: [UnsafeMutablePointer<Float>] = []
 
-    init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int, cacheType: KVCacheType = .f32) {
+    /// `rings: false` keeps one row per position in every layer (tests compare the two).
+    init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int, cacheType: KVCacheType = .f32, rings: Bool = true) {
         self.contextLength = contextLength
         self.cacheType = cacheType
         self.maxBatch = maxBatch
         kvDimension = c.headCountKV * c.headDimension
         layerCount = c.layerCount
+        rowBytes = kvDimension * cacheType.elementBytes
+        windows = c.layerAttention.map(\.window)
+        // A ring (mirrored: twice its rows) only where it is smaller than the whole context.
+        ringRows = windows.map { window in
+            guard rings, let window, 2 * (window + maxBatch) < contextLength else { return 0 }
+            return window + maxBatch
+        }
+        var offsets: [Int] = [], rows = 0
+        for ring in ringRows {
+            offsets.append(rows)
+            rows += ring > 0 ? 2 * ring : contextLength
+        }
+        rowOffsets = offsets
         vocabularySize = c.vocabularySize
         var buffers: [UnsafeMutablePointer<Float>] = []
         func make(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -51,9 +80,8 @@ public final class InferenceState: @unchecked Sendable {
             return p
         }
         let qDim = c.headCount * c.headDimension
-        let cacheBytes = c.layerCount * contextLength * kvDimension * cacheType.elementBytes
-        keys = .allocate(byteCount: cacheBytes, alignment: 64)
-        values = .allocate(byteCount: cacheBytes, alignment: 64)
+        keys = .allocate(byteCount: rows * rowBytes, alignment: 64)
+        values = .allocate(byteCount: rows * rowBytes, alignment: 64)
         x = make(maxBatch * c.embeddingLength)
         xb = make(maxBatch * c.embeddingLength)
         q = make(maxBatch * qDim)
@@ -84,41 +112,81 @@ public final class InferenceState: @unchecked Sendable {
     }
 
     /// Bytes the KV cache takes when full.
-    public var cacheBytes: Int { 2 * layerCount * contextLength * kvDimension * cacheType.elementBytes }
+    public var cacheBytes: Int { 2 * rowBytes * ringRows.reduce(0) { $0 + ($1 > 0 ? 2 * $1 : contextLength) } }
 
     /// Bytes of the KV cache holding positions so far (the pages touched).
-    public var filledCacheBytes: Int { 2 * layerCount * position * kvDimension * cacheType.elementBytes }
+    public var filledCacheBytes: Int { 2 * rowBytes * ringRows.reduce(0) { $0 + ($1 > 0 ? 2 * min(position, $1) : position) } }
 
     /// The last evaluated position's logits.
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logits, count: vocabularySize) }
 
+    /// Whether another sequence can take this cache's first `count` positions: a ring keeps only
+    /// its last rows, and a continuation at position `count` reads the window behind it.
+    public func canLend(prefix count: Int) -> Bool {
+        guard count <= position else { return false }
+        for l in 0..<layerCount where ringRows[l] > 0 {
+            if neededStart(layer: l, prefix: count) < position - ringRows[l] { return false }
+        }
+        return true
+    }
+
+    /// The first position of a `count`-token prefix that a continuation still reads in layer `l`.
+    private func neededStart(layer l: Int, prefix count: Int) -> Int {
+        windows[l].map { max(0, count - ($0 - 1)) } ?? 0
+    }
+
     /// Takes the first `count` positions of another sequence's cache (the same model and
-    /// cache type): a prompt that starts like one already read need not be read again. The
-    /// keys and values of a position depend only on the tokens up to it, so the copy is what
-    /// evaluating those tokens would have stored.
+    /// cache type; `other.canLend(prefix: count)`): a prompt that starts like one already read
+    /// need not be read again. The keys and values of a position depend only on the tokens up
+    /// to it, so the copy is what evaluating those tokens would have stored. A windowed layer
+    /// takes only the positions its window still reaches.
     public func copyPrefix(from other: InferenceState, count: Int) {
         precondition(kvDimension == other.kvDimension && layerCount == other.layerCount && cacheType == other.cacheType,
                      "caches of different models or types")
-        precondition(count <= other.position && count <= contextLength, "prefix longer than the cache holds")
-        let bytes = count * kvDimension * cacheType.elementBytes
+        precondition(count <= contextLength && other.canLend(prefix: count), "prefix longer than the cache holds")
         for l in 0..<layerCount {
-            keyRow(layer: l, position: 0).copyMemory(from: other.keyRow(layer: l, position: 0), byteCount: bytes)
-            valueRow(layer: l, position: 0).copyMemory(from: other.valueRow(layer: l, position: 0), byteCount: bytes)
+            if ringRows[l] == 0 && other.ringRows[l] == 0 {
+                keyRow(layer: l, position: 0).copyMemory(from: other.keyRow(layer: l, position: 0), byteCount: count * rowBytes)
+                valueRow(layer: l, position: 0).copyMemory(from: other.valueRow(layer: l, position: 0), byteCount: count * rowBytes)
+                continue
+            }
+            for p in neededStart(layer: l, prefix: count)..<count {
+                storeRows(layer: l, position: p, key: other.keyRow(layer: l, position: p), value: other.valueRow(layer: l, position: p))
+            }
         }
         position = count
     }
 
-    /// Stores a position's key and value rows (kv_dim floats each), rounding them for an f16 cache.
+    /// Stores a position's key and value rows (kv_dim floats each), rounding them for an f16
+    /// cache; in a ring, at its slot and at the mirror one ring further on.
     func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
         let k = keyRow(layer: layer, position: position), v = valueRow(layer: layer, position: position)
-        switch cacheType {
-        case .f32:
-            k.copyMemory(from: key, byteCount: kvDimension * 4)
-            v.copyMemory(from: value, byteCount: kvDimension * 4)
-        case .f16:
-            quill_f32_to_f16_row(key, k.assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
-            quill_f32_to_f16_row(value, v.assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+        for offset in copies(layer) {
+            switch cacheType {
+            case .f32:
+                (k + offset).copyMemory(from: key, byteCount: rowBytes)
+                (v + offset).copyMemory(from: value, byteCount: rowBytes)
+            case .f16:
+                quill_f32_to_f16_row(key, (k + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+                quill_f32_to_f16_row(value, (v + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+            }
         }
+    }
+
+    /// Stores rows already in this cache's type (from another cache).
+    private func storeRows(layer: Int, position: Int, key: UnsafeRawPointer, value: UnsafeRawPointer) {
+        let k = keyRow(layer: layer, position: position), v = valueRow(layer: layer, position: position)
+        for offset in copies(layer) {
+            (k + offset).copyMemory(from: key, byteCount: rowBytes)
+            (v + offset).copyMemory(from: value, byteCount: rowBytes)
+        }
+    }
+
+    /// The byte offsets of a row's copies from its slot: 0, and in a ring the mirror one ring on
+    /// (a stride rather than an array, so storing allocates nothing).
+    private func copies(_ layer: Int) -> StrideThrough<Int> {
+        let mirror = ringRows[layer] * rowBytes
+        return stride(from: 0, through: mirror, by: max(mirror, 1))
     }
 
     /// Attention scores of `heads` query heads (hd floats apart) against the keys of `count`
@@ -176,11 +244,14 @@ public final class InferenceState: @unchecked Sendable {
                                     Int64(outStride), Int32(lanes))
     }
 
-    private func keyRow(layer: Int, position: Int) -> UnsafeMutableRawPointer {
-        keys + (layer * contextLength + position) * kvDimension * cacheType.elementBytes
-    }
+    /// Where position `position`'s rows of layer `layer` start; the following positions' rows
+    /// follow it, up to a window's worth in a ring.
+    private func keyRow(layer: Int, position: Int) -> UnsafeMutableRawPointer { keys + rowIndex(layer, position) * rowBytes }
 
-    private func valueRow(layer: Int, position: Int) -> UnsafeMutableRawPointer {
-        values + (layer * contextLength + position) * kvDimension * cacheType.elementBytes
+    private func valueRow(layer: Int, position: Int) -> UnsafeMutableRawPointer { values + rowIndex(layer, position) * rowBytes }
+
+    private func rowIndex(_ layer: Int, _ position: Int) -> Int {
+        let ring = ringRows[layer]
+        return rowOffsets[layer] + (ring > 0 ? position % ring : position)
     }
 }

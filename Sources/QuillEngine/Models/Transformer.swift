@@ -41,6 +41,9 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     /// Whether a prompt's attention goes through tiles of eight tokens (see
     /// `usesAttentionTiles`); tests turn it off to compare the two ways.
     var attentionTiles = true
+    /// Whether new sequences keep a sliding-window layer's cache in a ring (see
+    /// `InferenceState`); tests turn it off to compare the two layouts.
+    var slidingWindowRings = true
     /// Per thread and query head, the maximum score and then the exponentials' sum of the
     /// thread's positions, for attention split over positions (see `splitAttention`).
     let splitPartials: UnsafeMutablePointer<Double>
@@ -94,7 +97,8 @@ public final class Transformer: ThreadPoolJob, @unchecked Sendable {
     /// A fresh sequence with room for `contextLength` tokens (default: the model's, capped at 4096).
     public func makeState(contextLength: Int? = nil) -> InferenceState {
         let length = max(1, min(contextLength ?? min(config.contextLength, 4096), config.contextLength))
-        return InferenceState(config: config, contextLength: length, maxBatch: maxBatch, threads: pool.threadCount, cacheType: cacheType)
+        return InferenceState(config: config, contextLength: length, maxBatch: maxBatch, threads: pool.threadCount, cacheType: cacheType,
+                              rings: slidingWindowRings)
     }
 
     /// Runs `tokens` at the state's next positions. The last token's logits land in

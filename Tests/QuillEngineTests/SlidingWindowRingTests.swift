@@ -1,0 +1,73 @@
+import XCTest
+@testable import QuillEngine
+
+/// Gemma 3's windowed layers keep their cache in a mirrored ring once the context is long
+/// (`InferenceState`): every window is still one run of rows, read in the same order, so a
+/// prompt long enough to wrap the ring several times, and the decoding after it, must give
+/// the same logits bit for bit as one row per position. A prefix is lent from a ring only
+/// while the ring still holds the window behind its end.
+final class SlidingWindowRingTests: XCTestCase {
+    /// Passes of 64 tokens make the ring 512 + 64 = 576 rows, so 1,250 tokens wrap it twice.
+    private static let maxBatch = 64, context = 1400, length = 1250
+
+    nonisolated(unsafe) private static var shared: Transformer?
+
+    private func gemma() throws -> Transformer {
+        if let t = Self.shared { return t }
+        let t = try Transformer(file: try GGUFFile(path: try TestModels.catalogModel("gemma3-270m")), threads: 2, maxBatch: Self.maxBatch)
+        Self.shared = t
+        return t
+    }
+
+    private func prompt(_ vocabulary: Int) -> [Int] { (0..<Self.length).map { ($0 * 7919 + 104_729) % vocabulary } }
+
+    private func assertSameBits(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, _ what: String,
+                                file: StaticString = #filePath, line: UInt = #line) {
+        let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
+        XCTAssertEqual(differing, 0, "\(what): \(differing) of \(a.count) logits differ", file: file, line: line)
+    }
+
+    func testRingGivesTheSameLogitsAsOneRowPerPosition() throws {
+        let model = try gemma()
+        defer { model.slidingWindowRings = true }
+        let tokens = prompt(model.config.vocabularySize)
+        model.slidingWindowRings = true
+        let ring = model.makeState(contextLength: Self.context)
+        model.slidingWindowRings = false
+        let full = model.makeState(contextLength: Self.context)
+        // 15 of 18 layers windowed: 3 × 1,400 + 15 × 1,152 rows against 18 × 1,400.
+        XCTAssertEqual(ring.cacheBytes * 18 * Self.context, full.cacheBytes * (3 * Self.context + 15 * 2 * 576))
+
+        for state in [ring, full] { try model.evaluate(tokens, state: state) }
+        assertSameBits(ring.lastLogits, full.lastLogits, "after the prompt")
+        XCTAssertLessThan(ring.filledCacheBytes, full.filledCacheBytes)
+        for step in 0..<3 {
+            for state in [ring, full] { try model.evaluate([(step * 31 + 5) % model.config.vocabularySize], state: state) }
+            assertSameBits(ring.lastLogits, full.lastLogits, "decoding step \(step)")
+        }
+    }
+
+    func testPrefixIsLentOnlyWhileTheRingHoldsItsWindow() throws {
+        let model = try gemma()
+        let tokens = prompt(model.config.vocabularySize)
+        let donor = model.makeState(contextLength: Self.context)
+        try model.evaluate(tokens, state: donor)
+        // The ring holds the last 576 positions; a continuation at n reads from n − 511.
+        XCTAssertTrue(donor.canLend(prefix: Self.length))
+        XCTAssertTrue(donor.canLend(prefix: Self.length - 65))
+        XCTAssertFalse(donor.canLend(prefix: Self.length - 66))
+        XCTAssertFalse(donor.canLend(prefix: 600))
+
+        // Taking 1,200 positions and reading the last 50 tokens again leaves the donor's logits.
+        let taker = model.makeState(contextLength: Self.context)
+        taker.copyPrefix(from: donor, count: 1200)
+        try model.evaluate(Array(tokens[1200...]), state: taker)
+        assertSameBits(taker.lastLogits, donor.lastLogits, "continued from a lent prefix")
+
+        // The prefix cache passes over an entry that can no longer lend the shared start.
+        var cache = PrefixCache(capacity: 4, byteBudget: .max)
+        cache.insert(tokens: tokens, state: donor)
+        XCTAssertNil(cache.longestMatch(for: Array(tokens[..<600]) + [1, 2, 3], limit: 1000))
+        XCTAssertEqual(cache.longestMatch(for: Array(tokens[..<1220]) + [1, 2, 3], limit: 2000)?.count, 1220)
+    }
+}
