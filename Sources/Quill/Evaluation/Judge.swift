@@ -36,10 +36,13 @@ struct Judge {
         }
     }
 
-    /// The longest reason asked for: long enough to say why, short enough that a verdict
-    /// never runs into the token limit (a character is at most one token).
+    /// The longest reason asked for, in characters: long enough to say why.
     static let reasonLength = 200
-    static let maxTokens = 320
+    /// Enough tokens that a verdict is never cut, so that it always parses: a token is at least
+    /// one byte, a reason's character at most six in the JSON text (an escape such as `\u001f`,
+    /// which a judge sampled at a high temperature does produce), and the rest of the object
+    /// under 64 bytes. A verdict that reads well takes a few dozen.
+    static let maxTokens = 6 * reasonLength + 64
 
     static let system = """
         You are a careful, impartial evaluator. You grade a response against a rubric and answer \

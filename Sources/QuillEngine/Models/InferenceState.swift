@@ -21,8 +21,8 @@ public final class InferenceState: @unchecked Sendable {
     public internal(set) var position = 0
 
     public let cacheType: KVCacheType
-    let keys: UnsafeMutableRawPointer          // (layer, position, kv_dim) of `cacheType`
-    let values: UnsafeMutableRawPointer        // (layer, position, kv_dim) of `cacheType`
+    let keys: UnsafeMutableRawPointer          // (layer, row, kv_dim) of `cacheType`: a row per position, or a ring's
+    let values: UnsafeMutableRawPointer        // (layer, row, kv_dim) of `cacheType` (see `rowIndex`)
     let kvDimension: Int
     let layerCount: Int
     /// Per layer: its window (nil: global), its ring's row count (0: one row per position),
