@@ -160,20 +160,15 @@ public final class InferenceState: @unchecked Sendable {
     /// Stores a position's key and value rows (kv_dim floats each), rounding them for an f16
     /// cache; in a ring, at its slot and at the mirror one ring further on.
     func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        guard cacheType == .f16 else { return storeRows(layer: layer, position: position, key: key, value: value) }
         let k = keyRow(layer: layer, position: position), v = valueRow(layer: layer, position: position)
         for offset in copies(layer) {
-            switch cacheType {
-            case .f32:
-                (k + offset).copyMemory(from: key, byteCount: rowBytes)
-                (v + offset).copyMemory(from: value, byteCount: rowBytes)
-            case .f16:
-                quill_f32_to_f16_row(key, (k + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
-                quill_f32_to_f16_row(value, (v + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
-            }
+            quill_f32_to_f16_row(key, (k + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+            quill_f32_to_f16_row(value, (v + offset).assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
         }
     }
 
-    /// Stores rows already in this cache's type (from another cache).
+    /// Stores rows already in this cache's type (f32 rows, or another cache's).
     private func storeRows(layer: Int, position: Int, key: UnsafeRawPointer, value: UnsafeRawPointer) {
         let k = keyRow(layer: layer, position: position), v = valueRow(layer: layer, position: position)
         for offset in copies(layer) {

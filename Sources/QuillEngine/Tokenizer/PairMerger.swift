@@ -35,7 +35,7 @@ struct PairMerger {
         }
     }
 
-    private(set) var symbols: [Symbol] = []
+    private var symbols: [Symbol] = []
     private var heap: [Candidate] = []
 
     /// Empties the merger for the next word, keeping its storage.

@@ -174,7 +174,13 @@ public final class Tokenizer: @unchecked Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 16)
         for b in text.utf8 {
-            if b == 0x20 { bytes.append(contentsOf: [0xE2, 0x96, 0x81]) } else { bytes.append(b) }
+            if b == 0x20 {
+                bytes.append(0xE2)
+                bytes.append(0x96)
+                bytes.append(0x81)
+            } else {
+                bytes.append(b)
+            }
         }
         let table = vocabulary.table, scores = vocabulary.scores
         var merger = PairMerger()
