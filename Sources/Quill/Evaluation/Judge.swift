@@ -39,10 +39,10 @@ struct Judge {
     /// The longest reason asked for, in characters: long enough to say why.
     static let reasonLength = 200
     /// Enough tokens that a verdict is never cut, so that it always parses: a token is at least
-    /// one byte, a reason's character at most six in the JSON text (an escape such as `\u001f`,
-    /// which a judge sampled at a high temperature does produce), and the rest of the object
-    /// under 64 bytes. A verdict that reads well takes a few dozen.
-    static let maxTokens = 6 * reasonLength + 64
+    /// one byte, a reason's character at most four in the JSON text (the schema's strings admit
+    /// no `\u` escapes, which a judge sampled at a high temperature did fall into), and the
+    /// rest of the object under 64 bytes. A verdict that reads well takes a few dozen.
+    static let maxTokens = 4 * reasonLength + 64
 
     static let system = """
         You are a careful, impartial evaluator. You grade a response against a rubric and answer \

@@ -45,19 +45,18 @@ extension JSONSchemaCompiler {
         return quote + builder.repetition(of: [jsonCharacter()], min: minLength, max: upper, hint: "chars") + quote
     }
 
-    /// One character of a JSON string: anything but `"`, `\` and control characters, a short
-    /// escape, or `\u00XX` for a control character. Every other character can only be written
-    /// as itself: a `\u` escape of a letter takes a model five or six tokens, and a string
-    /// bounded in characters could then still run to max_tokens (seen: 40 characters of
-    /// `\u0042`). No surrogate escapes, so every output decodes to valid text.
+    /// One character of a JSON string: anything but `"`, `\` and control characters, or a
+    /// two-character escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`). No `\u` escapes:
+    /// one takes a model five or six tokens, so a string bounded in characters could still run
+    /// to max_tokens, and models sampled at a high temperature do fall into runs of them (seen:
+    /// 40 characters of `\u0042`, 200 of `\u001f`-style control escapes). So the control
+    /// characters without a short escape cannot be produced; every other character is written
+    /// as itself, at most four bytes of JSON text, and every output decodes to valid text.
     private mutating func jsonCharacter() -> GrammarBuilder.Symbol {
-        let hex = CharClass([0x30...0x39, 0x41...0x46, 0x61...0x66])
-        let escape = GrammarBuilder.literal("\\")
         let simple = CharClass("\"\\/bfnrt".unicodeScalars.map { $0.value...$0.value })
         return builder.symbol(for: [
             [.chars(CharClass(Self.needsEscape.ranges, negated: true))],
-            escape + [.chars(simple)],
-            GrammarBuilder.literal("\\u00") + [.chars(CharClass([0x30...0x31])), .chars(hex)],
+            GrammarBuilder.literal("\\") + [.chars(simple)],
         ], hint: "char")
     }
 

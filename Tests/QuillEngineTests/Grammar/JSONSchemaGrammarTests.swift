@@ -69,8 +69,9 @@ final class JSONSchemaGrammarTests: XCTestCase {
                        [false, true, true, true, false, true], "an escape or a multi-byte character is one character")
         let raw = try Grammar.jsonSchema(.object([("type", .string("string"))]))
         XCTAssertFalse(grammarMatches(raw, "\"a\nb\""), "raw control characters are excluded")
-        XCTAssertTrue(grammarMatches(raw, #""\u001f\u0000é""#), "control characters as \\u escapes, others as themselves")
-        XCTAssertFalse(grammarMatches(raw, #""\u00e9""#), "no \\u escapes of characters that can be written as themselves")
+        XCTAssertTrue(grammarMatches(raw, #""\b\f\n\r\t\"\\\/é""#), "short escapes, other characters as themselves")
+        XCTAssertFalse(grammarMatches(raw, #""\u001f""#), "no \\u escapes: a model can loop on them past max_tokens")
+        XCTAssertFalse(grammarMatches(raw, #""\u00e9""#))
         XCTAssertFalse(grammarMatches(raw, #""\u0042""#))
         XCTAssertFalse(grammarMatches(raw, #""\ud800""#), "no surrogate escapes, so the output always decodes")
     }
