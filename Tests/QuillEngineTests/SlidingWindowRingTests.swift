@@ -70,4 +70,78 @@ final class SlidingWindowRingTests: XCTestCase {
         XCTAssertNil(cache.longestMatch(for: Array(tokens[..<600]) + [1, 2, 3], limit: 1000))
         XCTAssertEqual(cache.longestMatch(for: Array(tokens[..<1220]) + [1, 2, 3], limit: 2000)?.count, 1220)
     }
+
+    /// A copied prefix brings a windowed layer only the rows its window reaches: the copy can
+    /// lend that prefix and longer ones, never a shorter one whose window reaches rows it never
+    /// got (with or without a ring of its own). A checkpoint copies every row the donor holds,
+    /// so it lends as much as the donor could at that moment, and gives the same logits.
+    func testCopiesLendOnlyRowsTheyHold() throws {
+        let model = try gemma()
+        defer { model.slidingWindowRings = true }
+        let tokens = prompt(model.config.vocabularySize)
+        let donor = model.makeState(contextLength: Self.context)
+        try model.evaluate(tokens, state: donor)
+        XCTAssertEqual(donor.lendable, (Self.length - 576 + 511)..<(Self.length + 1))
+
+        model.slidingWindowRings = false
+        let flat = model.makeState(contextLength: Self.context)
+        model.slidingWindowRings = true
+        let ring = model.makeState(contextLength: Self.context)
+        for taker in [flat, ring] {
+            taker.copyPrefix(from: donor, count: 1220)
+            XCTAssertEqual(taker.lendable, 1220..<1221, "rows below 1220 − 511 were never copied")
+            XCTAssertFalse(taker.canLend(prefix: 1190))
+        }
+
+        model.slidingWindowRings = false
+        let checkpoint = model.makeState(contextLength: Self.length)
+        checkpoint.copyPrefix(from: donor, count: Self.length, everything: true)
+        XCTAssertEqual(checkpoint.lendable, donor.lendable)
+        model.slidingWindowRings = true
+        let taker = model.makeState(contextLength: Self.context)
+        taker.copyPrefix(from: checkpoint, count: 1190)
+        try model.evaluate(Array(tokens[1190...]), state: taker)
+        assertSameBits(taker.lastLogits, donor.lastLogits, "continued from a checkpoint")
+
+        // A checkpoint stays in the prefix cache when the sequence that extends it has moved its
+        // ring past what the checkpoint can lend.
+        var cache = PrefixCache(capacity: 4, byteBudget: .max)
+        cache.insert(tokens: tokens, state: checkpoint)
+        let extra = (0..<140).map { ($0 * 31 + 7) % model.config.vocabularySize }
+        try model.evaluate(extra, state: donor)
+        cache.insert(tokens: tokens + extra, state: donor)
+        XCTAssertEqual(cache.entries.count, 2)
+        XCTAssertEqual(cache.longestMatch(for: Array(tokens[..<1200]) + [1, 2, 3], limit: 2000)?.count, 1200)
+        // The taker holds the same tokens but lends from 1,190 on, the checkpoint from 1,185.
+        cache.insert(tokens: tokens, state: taker)
+        XCTAssertEqual(cache.entries.count, 3, "an entry that lends fewer prefixes does not replace the checkpoint")
+    }
+
+    /// A request whose answer runs its rings past its prompt leaves a checkpoint of the prompt,
+    /// so the next request sharing most of it still starts from the cache, and gets the tokens
+    /// a fresh model gives.
+    func testSchedulerKeepsAPromptItsRingsRunPast() throws {
+        let path = try TestModels.catalogModel("gemma3-270m")
+        let model = try LocalModel(path: path)
+        var options = GenerationOptions()
+        options.sampling = .greedy
+        options.contextLength = 2048  // above 2 × (512 + 256): rings
+        options.maxTokens = 300
+        // Counting: a continuation that does not stop early.
+        let text = (1...260).map(String.init).joined(separator: ", ")
+        let counting = model.tokenizer.encode(text)
+        let first = try model.generate(tokens: counting, options: options) { _ in true }
+        XCTAssertEqual(first.tokens.count, 300, "the answer runs 300 tokens past the prompt, wrapping the rings")
+
+        let shared = counting.count - 20
+        let next = Array(counting[..<shared]) + model.tokenizer.encode(" and then", addSpecial: false)
+        options.maxTokens = 8
+        let reused = try model.generate(tokens: next, options: options) { _ in true }
+        XCTAssertEqual(reused.cachedPromptTokens, shared)
+        let fresh = try LocalModel(path: path).generate(tokens: next, options: options) { _ in true }
+        XCTAssertEqual(fresh.cachedPromptTokens, 0)
+        XCTAssertEqual(reused.tokenIDs, fresh.tokenIDs)
+        print(String(format: "time to first token of %d tokens, %d shared: %.1f ms from the checkpoint, %.1f ms fresh",
+                     next.count, shared, reused.promptSeconds * 1000, fresh.promptSeconds * 1000))
+    }
 }

@@ -147,7 +147,10 @@ public final class GenerationScheduler: @unchecked Sendable {
             }
             let now = MonotonicClock.now()
             for job in stepping {
-                if job.promptDone == 0 { job.promptDone = now }
+                if job.promptDone == 0 {
+                    job.promptDone = now
+                    checkpoint(job)
+                }
                 step(job)
             }
         }
@@ -187,6 +190,18 @@ public final class GenerationScheduler: @unchecked Sendable {
         state.copyPrefix(from: donor, count: best)
         job.read = best
         job.reused = best
+    }
+
+    /// Keeps a copy of a prompt's cache as soon as it is read, when the sequence may run far
+    /// enough past it to wrap a sliding-window ring over the prompt's windows: its finished
+    /// cache could then no longer lend the prompt, or a start shared with it, to the next
+    /// request (an evaluation template before each item, a system prompt before long answers).
+    private func checkpoint(_ job: Job) {
+        guard let state = job.state, job.prompt.count > Self.minimumSharedPrefix, job.reused < job.prompt.count - 1,
+              !state.keepsLending(prefix: job.prompt.count) else { return }
+        let copy = model.transformer.makeState(contextLength: job.prompt.count)
+        copy.copyPrefix(from: state, count: job.prompt.count, everything: true)
+        prefixes.insert(tokens: job.prompt, state: copy)
     }
 
     /// Samples a job's next token from its fresh logits and reports the text it completed.

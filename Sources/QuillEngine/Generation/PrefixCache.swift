@@ -27,8 +27,12 @@ struct PrefixCache {
     /// Keeps a finished sequence's cache for `tokens` (the positions its cache holds).
     mutating func insert(tokens: [Int], state: InferenceState) {
         guard capacity > 0, !tokens.isEmpty else { return }
-        // An entry whose tokens this one extends (or equals) is no longer needed.
-        entries.removeAll { $0.tokens.count <= tokens.count && tokens.starts(with: $0.tokens) }
+        // An entry whose tokens this one extends (or equals) is no longer needed, unless it can
+        // lend shorter prefixes than this one (a checkpoint taken before a ring moved on).
+        entries.removeAll {
+            $0.tokens.count <= tokens.count && tokens.starts(with: $0.tokens)
+                && state.lendable.lowerBound <= $0.state.lendable.lowerBound
+        }
         entries.append(Entry(tokens: tokens, state: state))
         var bytes = entries.reduce(0) { $0 + $1.state.filledCacheBytes }
         while let oldest = entries.first, entries.count > capacity || bytes > byteBudget {

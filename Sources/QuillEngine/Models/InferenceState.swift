@@ -31,6 +31,10 @@ public final class InferenceState: @unchecked Sendable {
     private let ringRows: [Int]
     private let rowOffsets: [Int]
     private let rowBytes: Int
+    /// Per layer, the first position whose rows this cache was given: a prefix copied from
+    /// another cache brings a windowed layer only the positions its window still reaches, so
+    /// the rows below were never written.
+    private var heldFrom: [Int]
 
     let x: UnsafeMutablePointer<Float>         // (batch, d) the residual stream
     let xb: UnsafeMutablePointer<Float>        // (batch, d) normalized input
@@ -72,6 +76,7 @@ public final class InferenceState: @unchecked Sendable {
             rows += ring > 0 ? 2 * ring : contextLength
         }
         rowOffsets = offsets
+        heldFrom = Array(repeating: 0, count: c.layerCount)
         vocabularySize = c.vocabularySize
         var buffers: [UnsafeMutablePointer<Float>] = []
         func make(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -121,13 +126,32 @@ public final class InferenceState: @unchecked Sendable {
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logits, count: vocabularySize) }
 
     /// Whether another sequence can take this cache's first `count` positions: a ring keeps only
-    /// its last rows, and a continuation at position `count` reads the window behind it.
-    public func canLend(prefix count: Int) -> Bool {
-        guard count <= position else { return false }
-        for l in 0..<layerCount where ringRows[l] > 0 {
-            if neededStart(layer: l, prefix: count) < position - ringRows[l] { return false }
+    /// its last rows, a copied prefix brought only the rows its windows reached, and a
+    /// continuation at position `count` reads the window behind it.
+    public func canLend(prefix count: Int) -> Bool { lendable.contains(count) }
+
+    /// The prefix lengths this cache can lend (see `canLend`): every length up to `position`
+    /// whose windows start at or after each windowed layer's first held row.
+    public var lendable: Range<Int> {
+        var lowest = 0
+        for l in 0..<layerCount where firstHeld(layer: l) > 0 {
+            // neededStart(count) = count − (window − 1) must not fall below the first held row.
+            lowest = max(lowest, firstHeld(layer: l) + (windows[l] ?? 1) - 1)
         }
-        return true
+        return lowest..<max(lowest, position + 1)
+    }
+
+    /// Whether this cache, filled to its whole context, could still lend its first `count`
+    /// positions: false when a ring would by then have moved past the window behind them.
+    public func keepsLending(prefix count: Int) -> Bool {
+        (0..<layerCount).allSatisfy { l in
+            ringRows[l] == 0 || neededStart(layer: l, prefix: count) >= contextLength - ringRows[l]
+        }
+    }
+
+    /// The first position whose rows layer `l` still holds.
+    private func firstHeld(layer l: Int) -> Int {
+        max(heldFrom[l], ringRows[l] > 0 ? position - ringRows[l] : 0)
     }
 
     /// The first position of a `count`-token prefix that a continuation still reads in layer `l`.
@@ -139,18 +163,24 @@ public final class InferenceState: @unchecked Sendable {
     /// cache type; `other.canLend(prefix: count)`): a prompt that starts like one already read
     /// need not be read again. The keys and values of a position depend only on the tokens up
     /// to it, so the copy is what evaluating those tokens would have stored. A windowed layer
-    /// takes only the positions its window still reaches.
-    public func copyPrefix(from other: InferenceState, count: Int) {
+    /// takes only the positions its window still reaches, or with `everything` every row of
+    /// the prefix the other cache still holds (and this one can), so that the copy can lend
+    /// shorter prefixes in turn: a checkpoint.
+    public func copyPrefix(from other: InferenceState, count: Int, everything: Bool = false) {
         precondition(kvDimension == other.kvDimension && layerCount == other.layerCount && cacheType == other.cacheType,
                      "caches of different models or types")
         precondition(count <= contextLength && other.canLend(prefix: count), "prefix longer than the cache holds")
         for l in 0..<layerCount {
+            var start = everything ? other.firstHeld(layer: l) : neededStart(layer: l, prefix: count)
+            if ringRows[l] > 0 { start = max(start, count - ringRows[l]) }
+            heldFrom[l] = start
             if ringRows[l] == 0 && other.ringRows[l] == 0 {
-                keyRow(layer: l, position: 0).copyMemory(from: other.keyRow(layer: l, position: 0), byteCount: count * rowBytes)
-                valueRow(layer: l, position: 0).copyMemory(from: other.valueRow(layer: l, position: 0), byteCount: count * rowBytes)
+                let bytes = (count - start) * rowBytes
+                keyRow(layer: l, position: start).copyMemory(from: other.keyRow(layer: l, position: start), byteCount: bytes)
+                valueRow(layer: l, position: start).copyMemory(from: other.valueRow(layer: l, position: start), byteCount: bytes)
                 continue
             }
-            for p in neededStart(layer: l, prefix: count)..<count {
+            for p in start..<count {
                 storeRows(layer: l, position: p, key: other.keyRow(layer: l, position: p), value: other.valueRow(layer: l, position: p))
             }
         }
