@@ -1,3 +1,4 @@
+import CQuillKernels
 import XCTest
 @testable import QuillEngine
 
@@ -90,6 +91,47 @@ final class SamplingTests: XCTestCase {
         [1, 3, 3, 0, 2, 3].map(Float.init).withUnsafeBufferPointer { c.load($0) }
         c.keepTop(4)
         XCTAssertEqual(c.entries[0..<c.count].map(\.id), [1, 2, 5, 4])
+    }
+
+    /// The one-pass selection (`quill_top_k_f32`, AVX2 and scalar) against sorting the whole
+    /// row: the k largest, largest first, equal values by id, NaNs never chosen; through
+    /// `Candidates`, the same as selecting on a copy (`keepTop`).
+    func testTopKSelectionMatchesSorting() {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 33 }
+        defer { quill_kernels_force_scalar(0) }
+        for n in [1, 7, 8, 9, 100, 1000, 262_144] {
+            // Few distinct values (ties everywhere), a few NaNs and infinities.
+            let row: [Float] = (0..<n).map { _ in
+                switch next() % 1000 {
+                case 0: return .nan
+                case 1: return .infinity
+                case 2: return -.infinity
+                default: return Float(next() % 97) * 0.25 - 12
+                }
+            }
+            let order = row.indices.filter { !row[$0].isNaN }.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
+            // k beyond the row only for short rows: each entry is an insertion then.
+            for k in [1, 2, 40, 256] + (n <= 1000 ? [n + 5] : []) {
+                let expected = Array(order.prefix(k))
+                for scalar: Int32 in [0, 1] {
+                    quill_kernels_force_scalar(scalar)
+                    var values = [Float](repeating: 0, count: k), ids = [Int32](repeating: -1, count: k)
+                    let found = Int(quill_top_k_f32(row, Int64(n), Int64(k), &values, &ids))
+                    XCTAssertEqual(ids.prefix(found).map(Int.init), expected, "n \(n), k \(k), scalar \(scalar)")
+                    XCTAssertEqual(values.prefix(found), ArraySlice(expected.map { row[$0] }))
+                }
+                quill_kernels_force_scalar(0)
+                guard k <= Candidates.selectLimit else { continue }
+                var selected = Candidates(capacity: n), copied = Candidates(capacity: n)
+                row.withUnsafeBufferPointer { selected.load($0, top: k) }
+                row.withUnsafeBufferPointer { copied.load($0) }
+                copied.keepTop(k)
+                if !row.contains(where: \.isNaN) {
+                    XCTAssertEqual(selected.entries[0..<selected.count].map(\.id), copied.entries[0..<copied.count].map(\.id))
+                }
+            }
+        }
     }
 
     func testStopStringsAreHeldBackAndCut() {

@@ -146,6 +146,11 @@ void quill_swiglu_f32(float *gate, const float *up, int64_t n);
 /// are logits minus this.
 float quill_log_sum_exp_f32(const float *x, int64_t n);
 
+/// The k largest of x[0..<n] (NaNs skipped), largest first and equal values in index order,
+/// into values[0..<k] and ids[0..<k]; returns how many there are (min(k, non-NaN entries)).
+/// One pass over the row (select.c), for small k: an entry that enters costs up to k moves.
+int64_t quill_top_k_f32(const float *x, int64_t n, int64_t k, float *values, int32_t *ids);
+
 /// A spin-wait hint for the thread pool's barrier.
 static inline void quill_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -1,3 +1,4 @@
+import CQuillKernels
 import Foundation
 
 /// The tokens still in the running while a sampler chain narrows them down, with their logits
@@ -15,6 +16,12 @@ public struct Candidates {
     /// True once the first `count` entries are ordered by descending logit.
     public var isSorted = false
     private var scratch: [Float]
+    private var topValues = [Float](repeating: 0, count: Candidates.selectLimit)
+    private var topIDs = [Int32](repeating: 0, count: Candidates.selectLimit)
+
+    /// The largest top-k taken in one pass over the row (`quill_top_k_f32`); a larger k loads
+    /// every token and selects on a copy.
+    static let selectLimit = 256
 
     init(capacity: Int) {
         entries = [Entry](repeating: Entry(id: 0, logit: 0), count: capacity)
@@ -27,6 +34,24 @@ public struct Candidates {
         count = min(row.count, entries.count)
         isSorted = false
         for i in 0..<count { entries[i] = Entry(id: Int32(i), logit: row[i]) }
+    }
+
+    /// Loads the `k` highest-logit tokens of a row, ordered by descending logit (ties: lower id
+    /// first), or every token when `k` is 0. Up to `selectLimit` this is one pass over the row
+    /// that writes only the k winners: 262k tokens in about 0.1 ms instead of 2.
+    mutating func load(_ row: UnsafeBufferPointer<Float>, top k: Int) {
+        if k > 0, k <= Self.selectLimit, let base = row.baseAddress {
+            let found = Int(quill_top_k_f32(base, Int64(min(row.count, entries.count)), Int64(k), &topValues, &topIDs))
+            // A row of NaNs (a broken model) selects nothing: load it all, as before.
+            if found > 0 {
+                for i in 0..<found { entries[i] = Entry(id: topIDs[i], logit: topValues[i]) }
+                count = found
+                isSorted = true
+                return
+            }
+        }
+        load(row)
+        if k > 0 { keepTop(k) }
     }
 
     /// Keeps the `k` highest-logit candidates, ordered by descending logit (ties: lower id first).

@@ -14,62 +14,63 @@ public struct SampledToken: Sendable, Equatable {
     }
 }
 
-/// Picks next tokens: a chain of small samplers (penalties → top-k → top-p → min-p →
+/// Picks next tokens: penalties, then a chain of small samplers (top-k → top-p → min-p →
 /// temperature, llama.cpp's order), then a draw from what remains with a seeded generator —
 /// or the arg-max at temperature 0.
 public struct Sampler {
     public let parameters: SamplingParameters
+    private var penalties: Penalties
+    /// The penalized copy of the logit row (empty without penalties).
+    private var penalized: [Float]
     private var chain: [any TokenSampler]
     private var candidates: Candidates
     private var rng: RandomGenerator
 
     public init(parameters: SamplingParameters, vocabularySize: Int) {
         self.parameters = parameters
-        var chain: [any TokenSampler] = [
-            PenaltySampler(repetition: parameters.repetitionPenalty, presence: parameters.presencePenalty,
-                           frequency: parameters.frequencyPenalty),
-        ]
-        if parameters.temperature > 0 {
-            chain += [TopKSampler(k: parameters.topK), TopPSampler(p: parameters.topP),
-                      MinPSampler(p: parameters.minP), TemperatureSampler(temperature: parameters.temperature)] as [any TokenSampler]
-        }
-        self.chain = chain
+        penalties = Penalties(repetition: parameters.repetitionPenalty, presence: parameters.presencePenalty,
+                              frequency: parameters.frequencyPenalty)
+        penalized = penalties.isActive ? [Float](repeating: 0, count: vocabularySize) : []
+        // Top-k is taken as the candidates are loaded (`Candidates.load(_:top:)`).
+        chain = [TopPSampler(p: parameters.topP), MinPSampler(p: parameters.minP),
+                 TemperatureSampler(temperature: parameters.temperature)]
         candidates = Candidates(capacity: vocabularySize)
         rng = RandomGenerator(seed: parameters.seed ?? UInt64.random(in: 0...UInt64.max))
     }
 
     /// Chooses the next token from a logit row; `history` is the sequence so far.
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int>) -> SampledToken {
-        if parameters.temperature <= 0, !hasPenalties {
-            // Plain greedy: the arg-max of the row itself, without copying it into candidates.
-            var best = 0
-            for i in 1..<max(logits.count, 1) where logits[i] > logits[best] { best = i }
-            return token(best, logits)
+        guard penalties.isActive, !history.isEmpty else { return choose(from: logits, logits: logits) }
+        let count = min(logits.count, penalized.count)
+        var row = penalized
+        penalized = []
+        defer { penalized = row }
+        return row.withUnsafeMutableBufferPointer { buffer in
+            let part = UnsafeMutableBufferPointer(rebasing: buffer[..<count])
+            _ = part.update(fromContentsOf: logits.prefix(count))
+            penalties.apply(to: part, history: history.suffix(parameters.penaltyWindow))
+            return choose(from: UnsafeBufferPointer(part), logits: logits)
         }
-        candidates.load(logits)
-        let window = history.suffix(parameters.penaltyWindow)
-        for i in chain.indices { chain[i].apply(&candidates, history: window) }
-        let id: Int
-        if parameters.temperature <= 0 {
-            var best = 0
-            for i in 1..<max(candidates.count, 1) where candidates.entries[i].logit > candidates.entries[best].logit { best = i }
-            id = Int(candidates.entries[best].id)
-        } else {
-            candidates.softmax()
-            let r = rng.unit()
-            var cumulative: Float = 0
-            var chosen = candidates.count - 1
-            for i in 0..<candidates.count {
-                cumulative += candidates.entries[i].probability
-                if r < cumulative { chosen = i; break }
-            }
-            id = Int(candidates.entries[chosen].id)
-        }
-        return token(id, logits)
     }
 
-    private var hasPenalties: Bool {
-        parameters.repetitionPenalty != 1 || parameters.presencePenalty != 0 || parameters.frequencyPenalty != 0
+    /// Samples from `row` (the logits, penalized); `logits` are the model's own, for logprobs.
+    private mutating func choose(from row: UnsafeBufferPointer<Float>, logits: UnsafeBufferPointer<Float>) -> SampledToken {
+        if parameters.temperature <= 0 {
+            // The arg-max (the lowest id among equals), in one pass over the row.
+            candidates.load(row, top: 1)
+            return token(Int(candidates.entries[0].id), logits)
+        }
+        candidates.load(row, top: parameters.topK)
+        for i in chain.indices { chain[i].apply(&candidates, history: []) }
+        candidates.softmax()
+        let r = rng.unit()
+        var cumulative: Float = 0
+        var chosen = candidates.count - 1
+        for i in 0..<candidates.count {
+            cumulative += candidates.entries[i].probability
+            if r < cumulative { chosen = i; break }
+        }
+        return token(Int(candidates.entries[chosen].id), logits)
     }
 
     /// The chosen token with its log-probability (and the alternatives', when asked).

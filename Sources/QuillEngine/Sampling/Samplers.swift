@@ -6,8 +6,9 @@ public protocol TokenSampler {
 }
 
 /// Repetition (divide/multiply), presence (once) and frequency (per occurrence) penalties
-/// on tokens seen in the recent window, as in llama.cpp and the OpenAI API.
-public struct PenaltySampler: TokenSampler {
+/// on tokens seen in the recent window, as in llama.cpp and the OpenAI API. They come first,
+/// on a copy of the whole logit row, before any token is dropped.
+public struct Penalties {
     var repetition: Float, presence: Float, frequency: Float
     private var counts: [Int32: Int] = [:]
 
@@ -17,26 +18,20 @@ public struct PenaltySampler: TokenSampler {
         self.frequency = frequency
     }
 
-    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
-        guard !history.isEmpty, repetition != 1 || presence != 0 || frequency != 0 else { return }
+    public var isActive: Bool { repetition != 1 || presence != 0 || frequency != 0 }
+
+    /// Adjusts, in place, the logits of the tokens in `history`.
+    public mutating func apply(to row: UnsafeMutableBufferPointer<Float>, history: ArraySlice<Int>) {
+        guard !history.isEmpty, isActive else { return }
         counts.removeAll(keepingCapacity: true)
-        for t in history { counts[Int32(t), default: 0] += 1 }
-        // Candidates are still the whole vocabulary in id order when penalties run first.
-        for (id, n) in counts {
+        for t in history { counts[Int32(truncatingIfNeeded: t), default: 0] += 1 }
+        for (id, n) in counts where id >= 0 && Int(id) < row.count {
             let i = Int(id)
-            guard i < c.count, c.entries[i].id == id else { continue }
-            var logit = c.entries[i].logit
+            var logit = row[i]
             logit = logit > 0 ? logit / repetition : logit * repetition
             logit -= Float(n) * frequency + presence
-            c.entries[i].logit = logit
+            row[i] = logit
         }
-    }
-}
-
-public struct TopKSampler: TokenSampler {
-    let k: Int
-    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
-        if k > 0 { c.keepTop(k) }
     }
 }
 
