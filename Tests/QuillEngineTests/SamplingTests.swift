@@ -95,7 +95,7 @@ final class SamplingTests: XCTestCase {
 
     /// The one-pass selection (`quill_top_k_f32`, AVX2 and scalar) against sorting the whole
     /// row: the k largest, largest first, equal values by id, NaNs never chosen; through
-    /// `Candidates`, the same as selecting on a copy (`keepTop`).
+    /// `TopK` the same, and through `Candidates` the same as selecting on a copy (`keepTop`).
     func testTopKSelectionMatchesSorting() {
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 { seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return seed >> 33 }
@@ -122,6 +122,7 @@ final class SamplingTests: XCTestCase {
                     XCTAssertEqual(values.prefix(found), ArraySlice(expected.map { row[$0] }))
                 }
                 quill_kernels_force_scalar(0)
+                XCTAssertEqual(row.withUnsafeBufferPointer { TopK.indices($0, count: k) }, expected)
                 guard k <= Candidates.selectLimit else { continue }
                 var selected = Candidates(capacity: n), copied = Candidates(capacity: n)
                 row.withUnsafeBufferPointer { selected.load($0, top: k) }

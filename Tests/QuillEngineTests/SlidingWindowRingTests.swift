@@ -27,6 +27,18 @@ final class SlidingWindowRingTests: XCTestCase {
         XCTAssertEqual(differing, 0, "\(what): \(differing) of \(a.count) logits differ", file: file, line: line)
     }
 
+    /// Takes `count` positions from `source`, reads the rest of `tokens`, and checks that the
+    /// logits are `reference`'s after the same tokens; returns the new state.
+    @discardableResult
+    private func assertContinues(_ model: Transformer, from source: InferenceState, count: Int, tokens: [Int],
+                                 as reference: InferenceState, _ what: String, line: UInt = #line) throws -> InferenceState {
+        let taker = model.makeState(contextLength: Self.context)
+        taker.copyPrefix(from: source, count: count)
+        try model.evaluate(Array(tokens[count...]), state: taker)
+        assertSameBits(taker.lastLogits, reference.lastLogits, what, line: line)
+        return taker
+    }
+
     func testRingGivesTheSameLogitsAsOneRowPerPosition() throws {
         let model = try gemma()
         defer { model.slidingWindowRings = true }
@@ -59,10 +71,7 @@ final class SlidingWindowRingTests: XCTestCase {
         XCTAssertFalse(donor.canLend(prefix: 600))
 
         // Taking 1,200 positions and reading the last 50 tokens again leaves the donor's logits.
-        let taker = model.makeState(contextLength: Self.context)
-        taker.copyPrefix(from: donor, count: 1200)
-        try model.evaluate(Array(tokens[1200...]), state: taker)
-        assertSameBits(taker.lastLogits, donor.lastLogits, "continued from a lent prefix")
+        try assertContinues(model, from: donor, count: 1200, tokens: tokens, as: donor, "continued from a lent prefix")
 
         // The prefix cache passes over an entry that can no longer lend the shared start.
         var cache = PrefixCache(capacity: 4, byteBudget: .max)
@@ -98,10 +107,7 @@ final class SlidingWindowRingTests: XCTestCase {
         checkpoint.copyPrefix(from: donor, count: Self.length, everything: true)
         XCTAssertEqual(checkpoint.lendable, donor.lendable)
         model.slidingWindowRings = true
-        let taker = model.makeState(contextLength: Self.context)
-        taker.copyPrefix(from: checkpoint, count: 1190)
-        try model.evaluate(Array(tokens[1190...]), state: taker)
-        assertSameBits(taker.lastLogits, donor.lastLogits, "continued from a checkpoint")
+        let taker = try assertContinues(model, from: checkpoint, count: 1190, tokens: tokens, as: donor, "continued from a checkpoint")
 
         // A checkpoint stays in the prefix cache when the sequence that extends it has moved its
         // ring past what the checkpoint can lend.
