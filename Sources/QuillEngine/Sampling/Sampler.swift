@@ -42,6 +42,7 @@ public struct Sampler {
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int>) -> SampledToken {
         guard penalties.isActive, !history.isEmpty else { return choose(from: logits, logits: logits) }
         let count = min(logits.count, penalized.count)
+        // Taken out of self for the closure, which calls mutating methods (no copy is made).
         var row = penalized
         penalized = []
         defer { penalized = row }
@@ -61,7 +62,7 @@ public struct Sampler {
             return token(Int(candidates.entries[0].id), logits)
         }
         candidates.load(row, top: parameters.topK)
-        for i in chain.indices { chain[i].apply(&candidates, history: []) }
+        for i in chain.indices { chain[i].apply(&candidates) }
         candidates.softmax()
         let r = rng.unit()
         var cumulative: Float = 0

@@ -2,7 +2,7 @@ import Foundation
 
 /// One link of a sampler chain: narrows or reshapes the candidates.
 public protocol TokenSampler {
-    mutating func apply(_ candidates: inout Candidates, history: ArraySlice<Int>)
+    mutating func apply(_ candidates: inout Candidates)
 }
 
 /// Repetition (divide/multiply), presence (once) and frequency (per occurrence) penalties
@@ -38,7 +38,7 @@ public struct Penalties {
 /// Nucleus sampling: the smallest prefix whose probability mass reaches p.
 public struct TopPSampler: TokenSampler {
     let p: Float
-    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+    public mutating func apply(_ c: inout Candidates) {
         guard p < 1 else { return }
         c.keepTop(c.count)
         c.softmax()
@@ -53,7 +53,7 @@ public struct TopPSampler: TokenSampler {
 /// Drops tokens whose probability is below `p` times the best token's.
 public struct MinPSampler: TokenSampler {
     let p: Float
-    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+    public mutating func apply(_ c: inout Candidates) {
         guard p > 0, c.count > 1 else { return }
         var best = -Float.infinity
         for i in 0..<c.count where c.entries[i].logit > best { best = c.entries[i].logit }
@@ -70,7 +70,7 @@ public struct MinPSampler: TokenSampler {
 
 public struct TemperatureSampler: TokenSampler {
     let temperature: Float
-    public mutating func apply(_ c: inout Candidates, history: ArraySlice<Int>) {
+    public mutating func apply(_ c: inout Candidates) {
         for i in 0..<c.count { c.entries[i].logit /= temperature }
     }
 }
