@@ -24,36 +24,27 @@ static inline void insert(float v, int32_t i, int64_t *count, int64_t k, float *
     ids[at] = i;
 }
 
-/// Entries from `from` on, one at a time.
-static int64_t top_k_scalar(const float *x, int64_t n, int64_t k, int64_t from, int64_t count, float *values, int32_t *ids) {
-    for (int64_t i = from; i < n; i++) {
-        // NaN compares false both ways: it never enters once the array is full.
-        if (count < k ? !isnan(x[i]) : x[i] > values[k - 1]) insert(x[i], (int32_t)i, &count, k, values, ids);
-    }
-    return count;
+/// Considers entry i: while the array fills, any non-NaN value enters; then only one above the
+/// k-th best (NaN compares false both ways, so it never does).
+static inline void consider(const float *x, int64_t i, int64_t *count, int64_t k, float *values, int32_t *ids) {
+    if (*count < k ? !isnan(x[i]) : x[i] > values[k - 1]) insert(x[i], (int32_t)i, count, k, values, ids);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+/// One at a time until the array is full, then eight entries against its last value.
 AVX2_TARGET static int64_t top_k_avx2(const float *x, int64_t n, int64_t k, float *values, int32_t *ids) {
     int64_t count = 0, i = 0;
-    // Fill the array first, then compare blocks of eight against its last value.
-    while (i < n && count < k) {
-        if (!isnan(x[i])) insert(x[i], (int32_t)i, &count, k, values, ids);
-        i++;
-    }
+    for (; i < n && count < k; i++) consider(x, i, &count, k, values, ids);
     for (; i + 8 <= n; i += 8) {
         const __m256 block = _mm256_loadu_ps(x + i);
         int mask = _mm256_movemask_ps(_mm256_cmp_ps(block, _mm256_set1_ps(values[k - 1]), _CMP_GT_OQ));
-        while (mask) {
-            const int lane = __builtin_ctz(mask);
-            // An earlier lane's insertion may have raised the bar.
-            if (x[i + lane] > values[k - 1]) insert(x[i + lane], (int32_t)(i + lane), &count, k, values, ids);
-            mask &= mask - 1;
-        }
+        // An earlier lane's insertion may have raised the bar: each lane is considered afresh.
+        for (; mask; mask &= mask - 1) consider(x, i + __builtin_ctz(mask), &count, k, values, ids);
     }
-    return top_k_scalar(x, n, k, i, count, values, ids);
+    for (; i < n; i++) consider(x, i, &count, k, values, ids);
+    return count;
 }
 #endif
 
@@ -62,5 +53,7 @@ int64_t quill_top_k_f32(const float *x, int64_t n, int64_t k, float *values, int
 #if defined(__x86_64__) || defined(__i386__)
     if (quill_use_avx2()) return top_k_avx2(x, n, k, values, ids);
 #endif
-    return top_k_scalar(x, n, k, 0, 0, values, ids);
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) consider(x, i, &count, k, values, ids);
+    return count;
 }

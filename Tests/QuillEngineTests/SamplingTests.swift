@@ -126,6 +126,7 @@ final class SamplingTests: XCTestCase {
                 guard k <= Candidates.selectLimit else { continue }
                 var selected = Candidates(capacity: n), copied = Candidates(capacity: n)
                 row.withUnsafeBufferPointer { selected.load($0, top: k) }
+                XCTAssertEqual(selected.entries[0..<selected.count].map { Int($0.id) }, expected)
                 row.withUnsafeBufferPointer { copied.load($0) }
                 copied.keepTop(k)
                 if !row.contains(where: \.isNaN) {
